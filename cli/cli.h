@@ -1,0 +1,61 @@
+/*
+ * The katana-tee program: shared pieces of every subcommand.
+ *
+ * Exit status: 0 success / valid, 1 verification failed, 2 bad usage or
+ * input, 3 platform or I/O failure. Errors go to stderr as one line
+ * "katana-tee <command>: <message>"; results go to stdout or --out.
+ */
+#ifndef KT_CLI_H
+#define KT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "katana_tee/felt.h"
+#include "katana_tee/status.h"
+
+enum {
+    KT_EXIT_OK = 0,
+    KT_EXIT_INVALID = 1,
+    KT_EXIT_USAGE = 2,
+    KT_EXIT_PLATFORM = 3,
+};
+
+typedef struct kt_cli_command {
+    const char *name;    /* as typed: "report-data" */
+    const char *summary; /* one line for `katana-tee --help` */
+    const char *usage;   /* full text for `katana-tee NAME --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} kt_cli_command;
+
+/* Exit status for a library status (by its category). */
+int kt_cli_exit_code(kt_status status);
+
+/* Print "katana-tee CMD: message" for err and return its exit status. */
+int kt_cli_fail(const char *cmd, const kt_error *err);
+
+/* Print a usage error (and a hint to --help) and return KT_EXIT_USAGE. */
+int kt_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the command's usage text to stdout and return KT_EXIT_OK. */
+int kt_cli_help(const kt_cli_command *cmd);
+
+/* Parse a felt option value, naming the option in the error. */
+kt_status kt_cli_felt(const char *text, const char *option, kt_felt *out, kt_error *err);
+
+/* Parse an unsigned integer option value in [min, max]. */
+kt_status kt_cli_uint(const char *text, const char *option, unsigned long long min,
+                      unsigned long long max, unsigned long long *out, kt_error *err);
+
+/*
+ * Write data to `path` atomically (temp file + rename; nothing is left at
+ * path on failure), or to stdout when path is NULL or "-".
+ */
+kt_status kt_cli_write(const char *path, const void *data, size_t len, kt_error *err);
+
+/* Read a whole input file ("-" = stdin) of at most max bytes (NUL-terminated). */
+kt_status kt_cli_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * katana-tee — attesters: who produces a quote over 64 bytes of report data.
+ *
+ * Backends, selected by name:
+ *  - "sev-snp": the SEV-SNP guest interfaces of Linux — configfs-tsm
+ *    (/sys/kernel/config/tsm/report, preferred when present) and
+ *    /dev/sev-guest (SNP_GET_REPORT / SNP_GET_EXT_REPORT). Only in builds
+ *    with KATANA_TEE_SNP=ON; otherwise creating it fails with KT_E_NOT_BUILT.
+ *  - "sim": a software AMD secure processor with its own key chain (see
+ *    sim.h). Its quotes are real-format and really signed, but by a root no
+ *    verifier trusts unless told to.
+ *  - "mock": Katana's unsigned mock format. No trust at all.
+ */
+#ifndef KATANA_TEE_ATTESTER_H
+#define KATANA_TEE_ATTESTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "katana_tee/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kt_attester kt_attester;
+struct kt_snp_transport; /* test seam for sev-snp, see src/attester */
+struct kt_sim_params;    /* report contents for sim, see sim.h */
+
+#define KT_ATTESTER_DEFAULT_VMPL 1 /* as Katana's SEV-SNP provider */
+
+typedef struct kt_attester_opts {
+    const char *backend; /* "sev-snp", "sim" or "mock" */
+    int vmpl;            /* 0..3, or -1 for the default (KT_ATTESTER_DEFAULT_VMPL) */
+    bool with_certs;     /* sev-snp/sim: append the host's certificate table */
+
+    /* mock */
+    const uint8_t *mock_prefix;
+    size_t mock_prefix_len;
+
+    /* sev-snp: NULL means the real paths; tests point them elsewhere */
+    const char *configfs_root; /* default /sys/kernel/config/tsm/report */
+    const char *device_path;   /* default /dev/sev-guest */
+    const struct kt_snp_transport *transport; /* NULL = real ioctl */
+
+    /* sim */
+    const char *sim_dir;                     /* key chain made by `katana-tee sim init` */
+    const struct kt_sim_params *sim_params;  /* NULL = defaults */
+} kt_attester_opts;
+
+/* Backend names this build offers, NULL-terminated (e.g. {"sev-snp","sim","mock",NULL}). */
+KT_API const char *const *kt_attester_backends(void);
+
+/*
+ * Create an attester. KT_E_NOT_FOUND for an unknown backend name (the
+ * message lists the known ones), KT_E_NOT_BUILT for sev-snp in a build
+ * without SEV-SNP support, KT_E_INVALID_ARG for a VMPL above 3. Creating the
+ * sev-snp attester does not touch the device; the first quote does.
+ */
+KT_API KT_MUST_CHECK kt_status kt_attester_new(const kt_attester_opts *opts, kt_attester **out,
+                                               kt_error *err);
+
+/* Backend name ("sev-snp", "sim", "mock"). */
+KT_API const char *kt_attester_name(const kt_attester *attester);
+
+/*
+ * Produce a quote over report_data. *quote is malloc'd wire bytes (free
+ * with kt_bytes_free): the raw report (plus certificate table when
+ * with_certs and available) or a mock quote.
+ */
+KT_API KT_MUST_CHECK kt_status kt_attester_quote(kt_attester *attester,
+                                                 const uint8_t report_data[64], uint8_t **quote,
+                                                 size_t *quote_len, kt_error *err);
+
+KT_API void kt_attester_free(kt_attester **attester);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

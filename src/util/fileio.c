@@ -1,0 +1,103 @@
+#define _POSIX_C_SOURCE 200809L
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/error.h"
+
+kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err) {
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return kt_fail(err, KT_E_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return kt_fail(err, KT_E_IO, "%s is a directory, not a file", path);
+    }
+    kt_buf b;
+    kt_buf_init(&b, max);
+    uint8_t chunk[16384];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            kt_buf_free(&b);
+            return kt_fail(err, KT_E_IO, "cannot read %s: %s", path, strerror(e));
+        }
+        if (n == 0)
+            break;
+        if (!kt_buf_append(&b, chunk, (size_t)n)) {
+            close(fd);
+            kt_buf_free(&b);
+            return kt_fail(err, KT_E_TOO_LARGE, "%s is larger than the limit of %zu bytes", path,
+                           max);
+        }
+    }
+    close(fd);
+    if (!kt_buf_terminate(&b)) {
+        kt_buf_free(&b);
+        return kt_fail(err, KT_E_NOMEM, "out of memory reading %s", path);
+    }
+    *data = b.data;
+    *len = b.len;
+    return KT_OK;
+}
+
+kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                               kt_error *err) {
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return kt_fail(err, KT_E_NOMEM, "out of memory writing %s", path);
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return kt_fail(err, KT_E_IO, "cannot create a temporary file for %s: %s", path,
+                       strerror(e));
+    }
+    const uint8_t *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return kt_fail(err, KT_E_IO, "cannot write %s: %s", path, strerror(e));
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fchmod(fd, mode) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return kt_fail(err, KT_E_IO, "cannot finish writing %s: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return kt_fail(err, KT_E_IO, "cannot move the new file into place at %s: %s", path,
+                       strerror(e));
+    }
+    free(tmp);
+    return KT_OK;
+}

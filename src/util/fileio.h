@@ -1,0 +1,26 @@
+/*
+ * Internal: reading whole files with a size cap, and writing files
+ * atomically (temp file in the same directory, fsync, rename), so a failed
+ * write never leaves a partial file behind.
+ */
+#ifndef KT_UTIL_FILEIO_H
+#define KT_UTIL_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "katana_tee/status.h"
+
+/*
+ * Read all of `path` (at most max bytes) into a malloc'd buffer, NUL
+ * terminated (the NUL is not counted in *len). KT_E_IO names the path and
+ * the OS reason; KT_E_TOO_LARGE when the file exceeds max.
+ */
+kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err);
+
+/* Write len bytes to path atomically with the given mode (e.g. 0644). */
+kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                               kt_error *err);
+
+#endif
