@@ -158,12 +158,320 @@ static void test_hex_and_bytes(void **state) {
     assert_int_equal(kt_felt_from_be32(be, &back, NULL), KT_E_RANGE);
 }
 
+
+/* ---- differential tests: the fast field against a plain reference ---------
+ *
+ * The reference works on canonical values in base 2^32: schoolbook product,
+ * then the remainder by Knuth's long division (algorithm D, as in Hacker's
+ * Delight). It shares no code or representation with src/felt/fe.h.
+ */
+typedef struct {
+    uint32_t d[8];
+} ref_num;
+
+static const ref_num REF_P = {{1u, 0u, 0u, 0u, 0u, 0u, 0x11u, 0x08000000u}};
+
+static ref_num ref_from_limbs(const uint64_t v[4]) {
+    ref_num r;
+    for (int i = 0; i < 4; i++) {
+        r.d[2 * i] = (uint32_t)v[i];
+        r.d[2 * i + 1] = (uint32_t)(v[i] >> 32);
+    }
+    return r;
+}
+
+static void ref_to_limbs(const ref_num *a, uint64_t v[4]) {
+    for (int i = 0; i < 4; i++)
+        v[i] = (uint64_t)a->d[2 * i] | (uint64_t)a->d[2 * i + 1] << 32;
+}
+
+/* Remainder of u (m digits) by p, algorithm D; m >= 8. */
+static ref_num ref_mod(const uint32_t *u, int m) {
+    const int n = 8;
+    const int s = 4; /* leading zeros of p's top digit 0x08000000 */
+    uint32_t vn[8], un[17];
+    for (int i = n - 1; i > 0; i--)
+        vn[i] = (REF_P.d[i] << s) | (REF_P.d[i - 1] >> (32 - s));
+    vn[0] = REF_P.d[0] << s;
+    un[m] = u[m - 1] >> (32 - s);
+    for (int i = m - 1; i > 0; i--)
+        un[i] = (u[i] << s) | (u[i - 1] >> (32 - s));
+    un[0] = u[0] << s;
+    const uint64_t b = (uint64_t)1 << 32;
+    for (int j = m - n; j >= 0; j--) {
+        uint64_t num = (uint64_t)un[j + n] * b + un[j + n - 1];
+        uint64_t qhat = num / vn[n - 1];
+        uint64_t rhat = num - qhat * vn[n - 1];
+        while (qhat >= b || qhat * vn[n - 2] > b * rhat + un[j + n - 2]) {
+            qhat--;
+            rhat += vn[n - 1];
+            if (rhat >= b)
+                break;
+        }
+        /* un[j..j+n] -= qhat * vn */
+        int64_t k = 0, t;
+        for (int i = 0; i < n; i++) {
+            uint64_t prod = qhat * vn[i];
+            t = (int64_t)un[i + j] - k - (int64_t)(prod & 0xffffffffu);
+            un[i + j] = (uint32_t)t;
+            k = (int64_t)(prod >> 32) - (t >> 32);
+        }
+        t = (int64_t)un[j + n] - k;
+        un[j + n] = (uint32_t)t;
+        if (t < 0) { /* qhat was one too big: add back */
+            uint64_t c = 0;
+            for (int i = 0; i < n; i++) {
+                uint64_t x = (uint64_t)un[i + j] + vn[i] + c;
+                un[i + j] = (uint32_t)x;
+                c = x >> 32;
+            }
+            un[j + n] = (uint32_t)(un[j + n] + c);
+        }
+    }
+    ref_num r;
+    for (int i = 0; i < n; i++)
+        r.d[i] = (un[i] >> s) | (un[i + 1] << (32 - s));
+    return r;
+}
+
+static ref_num ref_mul(const ref_num *a, const ref_num *b) {
+    uint32_t w[16] = {0};
+    for (int i = 0; i < 8; i++) {
+        uint64_t c = 0;
+        for (int j = 0; j < 8; j++) {
+            uint64_t x = (uint64_t)a->d[i] * b->d[j] + w[i + j] + c;
+            w[i + j] = (uint32_t)x;
+            c = x >> 32;
+        }
+        w[i + 8] = (uint32_t)c;
+    }
+    return ref_mod(w, 16);
+}
+
+/* a + b (or a - b + p) then the same long division: no special cases. */
+static ref_num ref_add(const ref_num *a, const ref_num *b) {
+    uint32_t w[9];
+    uint64_t c = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t x = (uint64_t)a->d[i] + b->d[i] + c;
+        w[i] = (uint32_t)x;
+        c = x >> 32;
+    }
+    w[8] = (uint32_t)c;
+    return ref_mod(w, 9);
+}
+
+static ref_num ref_sub(const ref_num *a, const ref_num *b) {
+    /* a + (p - b); p - b >= 1 since b < p */
+    ref_num nb;
+    int64_t br = 0;
+    for (int i = 0; i < 8; i++) {
+        int64_t x = (int64_t)REF_P.d[i] - b->d[i] - br;
+        nb.d[i] = (uint32_t)x;
+        br = x < 0;
+    }
+    return ref_add(a, &nb);
+}
+
+static bool ref_equal(const ref_num *a, const uint64_t v[4]) {
+    uint64_t w[4];
+    ref_to_limbs(a, w);
+    return memcmp(w, v, sizeof w) == 0;
+}
+
+static uint64_t rng_state = 0x243f6a8885a308d3u;
+static uint64_t rnd(void) {
+    /* splitmix64 */
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* Canonical values p-1, p-2, 0, 1, 2, 2^251-1, 2^251, 2^192, 2^64-1, ... */
+#define N_EDGE 16
+static void edge_value(int k, uint64_t v[4]) {
+    static const uint64_t e[N_EDGE][4] = {
+        {0, 0, 0, 0},
+        {1, 0, 0, 0},
+        {2, 0, 0, 0},
+        {0, 0, 0, 0x0800000000000011u},          /* p - 1 */
+        {0xffffffffffffffffu, 0xffffffffffffffffu, 0xffffffffffffffffu, 0x0800000000000010u}, /* p - 2 */
+        {0xffffffffffffffffu, 0xffffffffffffffffu, 0xffffffffffffffffu, 0x07ffffffffffffffu}, /* 2^251 - 1 */
+        {0, 0, 0, 0x0800000000000000u},          /* 2^251 */
+        {1, 0, 0, 0x0800000000000000u},          /* 2^251 + 1 */
+        {0, 0, 0, 1},                            /* 2^192 */
+        {0xffffffffffffffffu, 0, 0, 0},
+        {0xffffffffffffffffu, 0xffffffffffffffffu, 0xffffffffffffffffu, 0},
+        {0, 0xffffffffffffffffu, 0xffffffffffffffffu, 0x0800000000000010u},
+        {0xffffffffffffffe1u, 0xffffffffffffffffu, 0xffffffffffffffffu, 0x07fffffffffffdf0u}, /* R mod p */
+        {0, 0, 0, 0x0800000000000010u},
+        {0x8000000000000000u, 0, 0, 0x0400000000000008u}, /* (p-1)/2 */
+        {0x8000000000000001u, 0, 0, 0x0400000000000008u}, /* (p+1)/2 */
+    };
+    memcpy(v, e[k], 4 * sizeof(uint64_t));
+}
+
+/* Random canonical value: uniform, edge values, sparse limbs, or just below p. */
+static void random_value(uint64_t v[4]) {
+    uint64_t sel = rnd() % 8;
+    if (sel == 0) {
+        edge_value((int)(rnd() % N_EDGE), v);
+        return;
+    }
+    for (;;) {
+        for (int i = 0; i < 4; i++)
+            v[i] = rnd();
+        if (sel == 1) /* sparse: mostly zero or all-ones limbs */
+            for (int i = 0; i < 4; i++)
+                v[i] = (rnd() & 1) ? 0 : (rnd() & 1) ? ~(uint64_t)0 : v[i];
+        if (sel == 2) { /* p - 1 - d, d of random size */
+            uint64_t d = rnd() >> (rnd() % 64);
+            v[0] = (uint64_t)0 - d;
+            v[1] = v[2] = ~(uint64_t)0;
+            v[3] = 0x0800000000000010u;
+            if (d == 0)
+                edge_value(3, v);
+            return;
+        }
+        v[3] &= 0x0fffffffffffffffu;
+        if (v[3] < 0x0800000000000011u || (v[3] == 0x0800000000000011u && !v[0] && !v[1] && !v[2]))
+            return;
+    }
+}
+
+static long iterations(void) {
+    const char *e = getenv("KT_FELT_TEST_ITERATIONS");
+    long n = e ? atol(e) : 1000000;
+    return n > 0 ? n : 1000000;
+}
+
+/* R^-1-free check of Montgomery products: with x, y random Montgomery
+ * representatives, kt_fe_mul(x, y) * R == x * y (mod p). */
+static ref_num REF_R; /* 2^256 mod p */
+
+static void check_one(const uint64_t a[4], const uint64_t b[4]) {
+    ref_num ra = ref_from_limbs(a), rb = ref_from_limbs(b);
+    kt_fe x, y, r;
+    memcpy(x.v, a, sizeof x.v);
+    memcpy(y.v, b, sizeof y.v);
+
+    /* Montgomery multiplication and squaring */
+    ref_num want = ref_mul(&ra, &rb);
+    kt_fe_mul(&r, &x, &y);
+    ref_num rr = ref_from_limbs(r.v);
+    ref_num got = ref_mul(&rr, &REF_R);
+    if (memcmp(&got, &want, sizeof got) != 0 || !ref_equal(&rr, r.v))
+        fail_msg("mul mismatch: a=%016llx.. b=%016llx..", (unsigned long long)a[3],
+                 (unsigned long long)b[3]);
+    /* output fully reduced: equal to its own reduction */
+    ref_num red = ref_add(&rr, &(ref_num){{0}});
+    assert_true(ref_equal(&red, r.v));
+
+    want = ref_mul(&ra, &ra);
+    kt_fe_sqr(&r, &x);
+    rr = ref_from_limbs(r.v);
+    got = ref_mul(&rr, &REF_R);
+    red = ref_add(&rr, &(ref_num){{0}});
+    if (memcmp(&got, &want, sizeof got) != 0 || !ref_equal(&red, r.v))
+        fail_msg("sqr mismatch: a=%016llx %016llx %016llx %016llx", (unsigned long long)a[3],
+                 (unsigned long long)a[2], (unsigned long long)a[1], (unsigned long long)a[0]);
+
+    /* addition and subtraction (same in either form) */
+    kt_fe_add(&r, &x, &y);
+    want = ref_add(&ra, &rb);
+    if (!ref_equal(&want, r.v))
+        fail_msg("add mismatch");
+    kt_fe_sub(&r, &x, &y);
+    want = ref_sub(&ra, &rb);
+    if (!ref_equal(&want, r.v))
+        fail_msg("sub mismatch");
+
+    /* the public canonical multiplication */
+    kt_felt fa, fb;
+    memcpy(fa.limb, a, sizeof fa.limb);
+    memcpy(fb.limb, b, sizeof fb.limb);
+    kt_felt fm = kt_felt_mul(&fa, &fb);
+    want = ref_mul(&ra, &rb);
+    if (!ref_equal(&want, fm.limb))
+        fail_msg("kt_felt_mul mismatch");
+}
+
+static void test_reference_selfcheck(void **state) {
+    (void)state;
+    /* (p-1)^2 = 1, 2^251 * 2^5 = 2^256 = R mod p, sub wraps */
+    uint64_t pm1[4], one[4] = {1, 0, 0, 0}, zero[4] = {0, 0, 0, 0};
+    edge_value(3, pm1);
+    ref_num a = ref_from_limbs(pm1);
+    ref_num sq = ref_mul(&a, &a);
+    assert_true(ref_equal(&sq, one));
+    ref_num z = ref_from_limbs(zero), o = ref_from_limbs(one);
+    ref_num d = ref_sub(&z, &o);
+    assert_true(ref_equal(&d, pm1));
+    ref_num s = ref_add(&a, &o);
+    assert_true(ref_equal(&s, zero));
+    uint64_t t251[4] = {0, 0, 0, 0x0800000000000000u}, t5[4] = {32, 0, 0, 0}, rm[4];
+    edge_value(12, rm);
+    ref_num x = ref_from_limbs(t251), y = ref_from_limbs(t5);
+    ref_num r = ref_mul(&x, &y);
+    assert_true(ref_equal(&r, rm));
+}
+
+static void test_field_edges(void **state) {
+    (void)state;
+    for (int i = 0; i < N_EDGE; i++)
+        for (int j = 0; j < N_EDGE; j++) {
+            uint64_t a[4], b[4];
+            edge_value(i, a);
+            edge_value(j, b);
+            check_one(a, b);
+        }
+}
+
+static void test_field_differential(void **state) {
+    (void)state;
+    long n = iterations();
+    for (long i = 0; i < n; i++) {
+        uint64_t a[4], b[4];
+        random_value(a);
+        random_value(b);
+        check_one(a, b);
+    }
+}
+
+/* kt_felt_add/sub/mul identities through the public API. */
+static void test_public_arith(void **state) {
+    (void)state;
+    kt_felt pm1, one = kt_felt_from_u64(1), zero = kt_felt_from_u64(0);
+    assert_int_equal(parse(PM1_HEX, &pm1, NULL), KT_OK);
+    kt_felt s = kt_felt_add(&pm1, &one);
+    assert_true(kt_felt_equal(&s, &zero));
+    s = kt_felt_sub(&zero, &one);
+    assert_true(kt_felt_equal(&s, &pm1));
+    s = kt_felt_mul(&pm1, &pm1);
+    assert_true(kt_felt_equal(&s, &one));
+    kt_felt a = kt_felt_from_u64(0xffffffffffffffffu);
+    s = kt_felt_mul(&a, &a);
+    char hex[KT_FELT_HEX_MAX];
+    kt_felt_to_hex(&s, hex);
+    assert_string_equal(hex, "0xfffffffffffffffe0000000000000001");
+}
+
 int main(void) {
+    {
+        uint64_t rm[4];
+        edge_value(12, rm);
+        REF_R = ref_from_limbs(rm);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_vectors),
         cmocka_unit_test(test_parse_accepts),
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_hex_and_bytes),
+        cmocka_unit_test(test_public_arith),
+        cmocka_unit_test(test_reference_selfcheck),
+        cmocka_unit_test(test_field_edges),
+        cmocka_unit_test(test_field_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
