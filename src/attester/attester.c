@@ -17,6 +17,7 @@ static const struct {
 #else
     {"sev-snp", NULL},
 #endif
+    {"sim", kt_attester_sim_open},
     {"mock", kt_attester_mock_open},
 };
 
