@@ -109,7 +109,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'a': backend = optarg; break;
         case 'r': root_text = optarg; break;

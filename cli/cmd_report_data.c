@@ -37,7 +37,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': root_text = optarg; break;
         case 'b': hash_text = optarg; break;

@@ -39,7 +39,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_version);

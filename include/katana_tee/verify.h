@@ -301,6 +301,7 @@ typedef struct kt_verify_opts {
     kt_felt block_hash;
     bool has_report_data;
     uint8_t report_data[64];
+    bool skip_report_data; /* neither given: skip the check (by name) instead of failing it */
 
     kt_product product; /* hint for v2 reports; KT_PRODUCT_UNKNOWN = from chain */
     const kt_policy *policy; /* NULL = kt_policy_init defaults */

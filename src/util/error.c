@@ -105,7 +105,7 @@ kt_status kt_fail_context(kt_error *err, kt_status status, const char *fmt, ...)
     memcpy(old, err->message, sizeof old);
     if (err->status == KT_OK)
         err->status = status;
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    snprintf(err->message, sizeof err->message, "%.200s: %.300s", prefix, old);
     return err->status;
 }
 

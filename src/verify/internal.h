@@ -1,0 +1,83 @@
+/* Internal: the verifier context, its chain cache, and the pieces of kt_verify. */
+#ifndef KT_VERIFY_INTERNAL_H
+#define KT_VERIFY_INTERNAL_H
+
+#include <pthread.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "katana_tee/verify.h"
+#include "verify/x509util.h"
+
+#define KT_MAX_CALLER_ROOTS 8
+#define KT_CHAIN_CACHE_MAX 1024
+
+typedef struct kt_caller_root {
+    uint8_t fingerprint[48]; /* SHA-384 of the DER */
+    char label[96];
+    uint8_t *der;
+    size_t der_len;
+} kt_caller_root;
+
+/*
+ * A chain that verified: ARK (trusted, self-signed) -> intermediate -> leaf.
+ * Immutable once in the cache; shared by all threads.
+ */
+typedef struct kt_chain {
+    uint8_t key[32]; /* SHA-256 over the three DER certificates */
+    kt_product product;
+    kt_trust trust;
+    char root_label[96];
+    kt_cert_role inter_role; /* ASK or ASVK */
+    kt_cert_role leaf_role;  /* VCEK or VLEK */
+    time_t not_before[3], not_after[3]; /* ARK, intermediate, leaf */
+    EVP_PKEY *ark_key, *inter_key, *leaf_key;
+    X509_NAME *ark_name, *inter_name;
+    ASN1_INTEGER *inter_serial, *leaf_serial;
+    kt_amd_ext ext;
+    char detail[3][256]; /* root / intermediate / leaf check details */
+} kt_chain;
+
+struct kt_verifier {
+    kt_caller_root roots[KT_MAX_CALLER_ROOTS];
+    size_t root_count;
+    pthread_rwlock_t lock;
+    kt_chain **chains;
+    size_t chain_count;
+};
+
+void kt_chain_free(kt_chain *chain);
+
+/*
+ * Evaluate a chain from DER bytes. Fills the ROOT, INTERMEDIATE and LEAF
+ * checks of `checks`. On success returns a new kt_chain (caller owns); on
+ * failure returns NULL, and *leaf_key / *ext receive whatever could still be
+ * read from the leaf (so the report signature and bindings can be reported).
+ */
+kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark, size_t ark_len,
+                            const char *ark_origin, const uint8_t *inter, size_t inter_len,
+                            const char *inter_origin, const uint8_t *leaf, size_t leaf_len,
+                            const char *leaf_origin, kt_check *checks, EVP_PKEY **leaf_key,
+                            kt_amd_ext *ext, bool *has_ext, kt_status *status, kt_error *err);
+
+/* Look up / insert verified chains (thread-safe). Insert takes ownership or frees. */
+const kt_chain *kt_verifier_lookup(kt_verifier *v, const uint8_t key[32]);
+const kt_chain *kt_verifier_insert(kt_verifier *v, kt_chain *chain);
+
+/* Key of a chain: SHA-256 over the lengths and bytes of the three certificates. False on failure. */
+bool kt_chain_key(const uint8_t *ark, size_t ark_len, const uint8_t *inter, size_t inter_len,
+                  const uint8_t *leaf, size_t leaf_len, uint8_t key[32]);
+
+/* Record a check result (detail printf-style). Returns status for chaining. */
+kt_status kt_check_set(kt_check *c, kt_check_result result, kt_status status, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+/* ECDSA P-384 / SHA-384 over the signed part of a report, r/s little-endian. */
+kt_status kt_report_signature_verify(EVP_PKEY *leaf_key, const kt_report *report,
+                                     kt_error *err);
+
+/* The policy checks (DEBUG .. PLATFORM) of a parsed report. */
+void kt_policy_evaluate(const kt_policy *policy, const kt_report *report, kt_check *checks);
+
+#endif
