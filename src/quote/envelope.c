@@ -217,7 +217,7 @@ kt_status kt_quote_decode(const uint8_t *bytes, size_t len, kt_quote **out, kt_e
         size_t n = end - start;
         if (n == 0) {
             st = kt_fail(err, KT_E_LENGTH, "quote is only whitespace");
-        } else if (text[0] == '{') {
+        } else if (text[0] == '{' || text[0] == '[') {
             q->encoding = KT_QUOTE_ENC_JSON;
             st = decode_json(text, n, q, err);
         } else {
