@@ -580,7 +580,7 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
     *out = NULL;
     *out_len = 0;
     json_error_t je;
-    json_t *doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     json_t *resp = NULL;
     if (!doc) {
         atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
