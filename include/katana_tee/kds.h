@@ -199,8 +199,16 @@ KT_API KT_MUST_CHECK kt_status kt_kds_crl_url(const kt_kds_client *client, kt_pr
  *   CRL        the VCEK or VLEK CRL, after the report's SIGNING_KEY
  *   VLEK       never (KDS does not publish VLEKs): left missing
  * each from the cache first, then KDS (unless offline). Objects are added
- * with kt_certs_add, origin "KDS URL" or "cache PATH". Offline, the error
- * (KT_E_OFFLINE) lists every missing object with its URL.
+ * with kt_certs_add, origin "KDS URL" or "cache PATH" (long chip ids
+ * shortened). Offline, the error (KT_E_OFFLINE) lists every missing object
+ * with its URL.
+ *
+ * The CRL is optional here: when it cannot be had (HTTP error, network,
+ * offline and not cached) the source leaves it missing, records a warning
+ * (kt_kds_warning) and still returns KT_OK for the rest; whether a missing
+ * CRL fails verification is the policy's call (kt_policy.require_crl).
+ * A CRL past its nextUpdate is still added (the verifier judges it at its
+ * verification time).
  *
  * kt_kds_cache_source is the same over the cache alone: it adds what is
  * cached and returns KT_OK when something is simply not there.

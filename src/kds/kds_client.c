@@ -798,12 +798,13 @@ static kt_status source_fetch(void *ctx, const kt_report *report, kt_product pro
     }
 
     char missing[KT_ERROR_MSG_MAX] = "";
-    size_t nmissing = 0;
+    size_t nmissing = 0, nrequired = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t *bytes = NULL;
         size_t len = 0;
         char origin[160];
         kt_error e = {0};
+        bool optional = roles[i] == KT_ROLE_CRL;
         kt_status st = get_object(c, &objs[i], network, &bytes, &len, origin, sizeof origin,
                                   true, &e);
         if (st == KT_E_OFFLINE) {
@@ -811,16 +812,27 @@ static kt_status source_fetch(void *ctx, const kt_report *report, kt_product pro
                 char url[URL_MAX];
                 if (kt_kds_object_url(c->base, &objs[i], url, sizeof url, NULL) == KT_OK) {
                     size_t used = strlen(missing);
-                    sfmt(missing + used, sizeof missing - used, "%s%s %s",
-                             nmissing ? "; " : "", kt_kds_object_name(&objs[i]), url);
+                    sfmt(missing + used, sizeof missing - used, "%s%s %s", nmissing ? "; " : "",
+                         kt_kds_object_name(&objs[i]), url);
                 }
                 nmissing++;
+                nrequired += !optional;
+                if (optional)
+                    warn(c, "%s", e.message);
             }
             continue;
         }
         if (st != KT_OK) {
             if (sc->cache_only)
                 continue; /* the cache has nothing usable: not an error for this source */
+            if (optional) {
+                /*
+                 * The verifier asks for a CRL whenever one may help; whether it is required
+                 * is its policy's call (require_crl), so a missing CRL is left missing.
+                 */
+                warn(c, "no CRL: %s", e.message);
+                continue;
+            }
             if (err)
                 *err = e;
             return st;
@@ -833,7 +845,7 @@ static kt_status source_fetch(void *ctx, const kt_report *report, kt_product pro
         if (st != KT_OK)
             return st;
     }
-    if (nmissing)
+    if (nrequired)
         return kt_fail(err, KT_E_OFFLINE, "offline, not in the cache %s: %s",
                        c->opts.no_cache ? "(disabled)" : c->cache_dir, missing);
     return KT_OK;
