@@ -95,16 +95,21 @@ static bool add_conf_ext(X509 *x, X509 *issuer, int nid, const char *value) {
 }
 
 /* An extension whose extnValue is `len` bytes taken as they are. */
-static bool add_raw_ext(X509 *x, const char *oid, const uint8_t *value, size_t len) {
+static bool add_raw_ext_crit(X509 *x, const char *oid, int critical, const uint8_t *value,
+                             size_t len) {
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
     bool ok = obj && os && ASN1_OCTET_STRING_set(os, value, (int)len);
-    X509_EXTENSION *ext = ok ? X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os) : NULL;
+    X509_EXTENSION *ext = ok ? X509_EXTENSION_create_by_OBJ(NULL, obj, critical, os) : NULL;
     ok = ext && X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     ASN1_OCTET_STRING_free(os);
     ASN1_OBJECT_free(obj);
     return ok;
+}
+
+static bool add_raw_ext(X509 *x, const char *oid, const uint8_t *value, size_t len) {
+    return add_raw_ext_crit(x, oid, 0, value, len);
 }
 
 /* extnValue = DER INTEGER (AMD's SPL and structVersion extensions). */
@@ -273,6 +278,11 @@ kt_status kt_sim_make_ark(kt_product product, EVP_PKEY *ark_key, int64_t not_bef
     return KT_OK;
 }
 
+/* AMD's ASK/ASVK keyUsage (keyCertSign) is the BIT STRING 03 02 01 04: one
+ * unused bit where DER would say two. Verifiers must accept AMD's bytes, so
+ * the simulator presents the same ones rather than OpenSSL's 03 02 02 04. */
+static const uint8_t ask_key_usage[] = {0x03, 0x02, 0x01, 0x04};
+
 kt_status kt_sim_make_ca(kt_product product, kt_sim_signer signer, X509 *ark, EVP_PKEY *ark_key,
                          EVP_PKEY *ca_key, int64_t not_before, X509 **out, kt_error *err) {
     *out = NULL;
@@ -289,7 +299,7 @@ kt_status kt_sim_make_ca(kt_product product, kt_sim_signer signer, X509 *ark, EV
         !add_conf_ext(x, ark, NID_subject_key_identifier, "hash") ||
         !add_conf_ext(x, ark, NID_authority_key_identifier, "keyid:always") ||
         !add_conf_ext(x, ark, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
-        !add_conf_ext(x, ark, NID_key_usage, "critical,keyCertSign") ||
+        !add_raw_ext_crit(x, "2.5.29.15", 1, ask_key_usage, sizeof ask_key_usage) ||
         !add_conf_ext(x, ark, NID_crl_distribution_points, url)) {
         X509_free(x);
         return ossl_fail(err, "building the ASK certificate");
