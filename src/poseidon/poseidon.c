@@ -7,47 +7,72 @@
 #include "poseidon/poseidon_constants.h"
 
 /*
+ * The rounds work on lazily reduced values. Invariant: every state word is
+ * below 2p when a round starts (kt_fe_weak brings any value below 2^256
+ * back under 2p). A round adds a constant (< p), so S-box inputs are below
+ * 3p and cubes come out below 1.13p (see kt_fe_mul_lazy).
+ *
  * MDS [[3,1,1],[1,-1,1],[1,1,-2]] with additions only: with t = s0+s1+s2,
- * row 0 = t + 2*s0, row 1 = t - 2*s1, row 2 = t - 3*s2.
+ * row 0 = t + 2*s0, row 1 = t - 2*s1, row 2 = t - 3*s2. The subtractions
+ * are made non-negative by adding 4p (> 2*s1 and > 3*s2, as s2 is a cube
+ * output below 1.13p); all sums stay below 10p < 2^256.
  */
-static inline void mds(kt_fe s[3]) {
-    kt_fe t, d;
-    kt_fe_add(&t, &s[0], &s[1]);
-    kt_fe_add(&t, &t, &s[2]);
-    kt_fe_add(&d, &s[0], &s[0]);
-    kt_fe_add(&s[0], &t, &d);
-    kt_fe_add(&d, &s[1], &s[1]);
-    kt_fe_sub(&s[1], &t, &d);
-    kt_fe_add(&d, &s[2], &s[2]);
-    kt_fe_add(&d, &d, &s[2]);
-    kt_fe_sub(&s[2], &t, &d);
+static const kt_fe four_p = {{4u, 0u, 0u, 4u * KT_FE_P3}};
+static const kt_fe kt_fe_zero = {{0u, 0u, 0u, 0u}};
+
+KT_FE_INLINE void mds(kt_fe s[3]) {
+    kt_fe t, u, d;
+    kt_fe_add_raw(&t, &s[0], &s[1]);
+    kt_fe_add_raw(&t, &t, &s[2]); /* < 5.13p */
+    kt_fe_add_raw(&u, &t, &four_p);
+    kt_fe_add_raw(&d, &s[0], &s[0]);
+    kt_fe_add_raw(&s[0], &t, &d);
+    kt_fe_add_raw(&d, &s[1], &s[1]);
+    kt_fe_sub_raw(&s[1], &u, &d);
+    kt_fe_add_raw(&d, &s[2], &s[2]);
+    kt_fe_add_raw(&d, &d, &s[2]);
+    kt_fe_sub_raw(&s[2], &u, &d);
+    kt_fe_weak(s[0].v);
+    kt_fe_weak(s[1].v);
+    kt_fe_weak(s[2].v);
 }
 
-static inline void add_const(kt_fe *x, const uint64_t c[4]) {
+KT_FE_INLINE void add_const(kt_fe *x, const uint64_t c[4]) {
     kt_fe k;
     memcpy(k.v, c, sizeof k.v);
-    kt_fe_add(x, x, &k);
+    kt_fe_add_raw(x, x, &k); /* < 3p */
 }
 
-static inline void full_round(kt_fe s[3], const uint64_t rc[3][4]) {
-    for (int j = 0; j < 3; j++) {
-        add_const(&s[j], rc[j]);
-        kt_fe_cube(&s[j], &s[j]);
-    }
-    mds(s);
-}
+/*
+ * The permutation, instantiated once per multiplication path (portable C,
+ * and x86-64 BMI2/ADX where built); kt_poseidon_permute_fe picks one.
+ */
+#define KT_PERMUTE_NAME kt_poseidon_permute_fe_portable
+#define KT_PARTIAL_NAME partial_round_portable
+#define KT_CUBE kt_fe_cube_lazy
+#include "poseidon/permute.inc"
+#undef KT_PERMUTE_NAME
+#undef KT_PARTIAL_NAME
+#undef KT_CUBE
+
+#ifdef KT_FE_HAVE_X86_ASM
+#define KT_PERMUTE_NAME kt_poseidon_permute_fe_adx
+#define KT_PARTIAL_NAME partial_round_adx
+#define KT_CUBE kt_fe_cube_lazy_adx
+#include "poseidon/permute.inc"
+#undef KT_PERMUTE_NAME
+#undef KT_PARTIAL_NAME
+#undef KT_CUBE
+#endif
 
 void kt_poseidon_permute_fe(kt_fe s[3]) {
-    const int half = KT_POSEIDON_FULL_ROUNDS / 2;
-    for (int r = 0; r < half; r++)
-        full_round(s, kt_poseidon_full_rc[r]);
-    for (int r = 0; r < KT_POSEIDON_PARTIAL_ROUNDS; r++) {
-        add_const(&s[2], kt_poseidon_partial_rc[r]);
-        kt_fe_cube(&s[2], &s[2]);
-        mds(s);
+#ifdef KT_FE_HAVE_X86_ASM
+    if (kt_fe_have_adx()) {
+        kt_poseidon_permute_fe_adx(s);
+        return;
     }
-    for (int r = half; r < KT_POSEIDON_FULL_ROUNDS; r++)
-        full_round(s, kt_poseidon_full_rc[r]);
+#endif
+    kt_poseidon_permute_fe_portable(s);
 }
 
 static inline void to_fe(kt_fe *r, const kt_felt *f) {
@@ -97,20 +122,25 @@ kt_felt kt_poseidon_hash_many(const kt_felt *xs, size_t n) {
     for (; i + 2 <= n; i += 2) {
         kt_fe x;
         to_fe(&x, &xs[i]);
-        kt_fe_add(&s[0], &s[0], &x);
+        kt_fe_add_raw(&s[0], &s[0], &x);
+        kt_fe_weak(s[0].v);
         to_fe(&x, &xs[i + 1]);
-        kt_fe_add(&s[1], &s[1], &x);
+        kt_fe_add_raw(&s[1], &s[1], &x);
+        kt_fe_weak(s[1].v);
         kt_poseidon_permute_fe(s);
     }
     if (i < n) {
         /* one left: (x, 1) */
         kt_fe x;
         to_fe(&x, &xs[i]);
-        kt_fe_add(&s[0], &s[0], &x);
-        kt_fe_add(&s[1], &s[1], &kt_fe_one);
+        kt_fe_add_raw(&s[0], &s[0], &x);
+        kt_fe_weak(s[0].v);
+        kt_fe_add_raw(&s[1], &s[1], &kt_fe_one);
+        kt_fe_weak(s[1].v);
     } else {
         /* none left: (1, 0) */
-        kt_fe_add(&s[0], &s[0], &kt_fe_one);
+        kt_fe_add_raw(&s[0], &s[0], &kt_fe_one);
+        kt_fe_weak(s[0].v);
     }
     kt_poseidon_permute_fe(s);
     return from_fe(&s[0]);

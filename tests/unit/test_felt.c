@@ -273,6 +273,15 @@ static ref_num ref_sub(const ref_num *a, const ref_num *b) {
     return ref_add(a, &nb);
 }
 
+/* v < 2p (the lazy bound) */
+static bool below_2p(const uint64_t v[4]) {
+    static const uint64_t two_p[4] = {2, 0, 0, 0x1000000000000022u};
+    for (int i = 3; i >= 0; i--)
+        if (v[i] != two_p[i])
+            return v[i] < two_p[i];
+    return false;
+}
+
 static bool ref_equal(const ref_num *a, const uint64_t v[4]) {
     uint64_t w[4];
     ref_to_limbs(a, w);
@@ -386,6 +395,75 @@ static void check_one(const uint64_t a[4], const uint64_t b[4]) {
     want = ref_sub(&ra, &rb);
     if (!ref_equal(&want, r.v))
         fail_msg("sub mismatch");
+
+    /* lazy variants on unreduced inputs a + k*p (k = 0..3, below 4p):
+     * congruent results below 2p, from every multiplication path */
+    {
+        static const uint64_t kp[4][4] = {
+            {0, 0, 0, 0},
+            {1, 0, 0, 0x0800000000000011u},
+            {2, 0, 0, 0x1000000000000022u},
+            {3, 0, 0, 0x1800000000000033u},
+        };
+        kt_fe xl = x, yl = y;
+        const uint64_t *ka = kp[rnd() % 4], *kb = kp[rnd() % 4];
+        kt_u128 ca = 0, cb = 0;
+        for (int i = 0; i < 4; i++) {
+            ca += (kt_u128)xl.v[i] + ka[i];
+            xl.v[i] = (uint64_t)ca;
+            ca >>= 64;
+            cb += (kt_u128)yl.v[i] + kb[i];
+            yl.v[i] = (uint64_t)cb;
+            cb >>= 64;
+        }
+        kt_fe outs[4];
+        int nout = 0;
+        kt_fe_mul_lazy(&outs[nout++], &xl, &yl);
+#ifdef KT_FE_HAVE_X86_ASM
+        if (kt_fe_have_adx())
+            kt_fe_mul_lazy_adx(&outs[nout++], &xl, &yl);
+#endif
+        for (int i = 0; i < nout; i++) {
+            assert_true(below_2p(outs[i].v));
+            rr = ref_from_limbs(outs[i].v);
+            ref_num rred = ref_add(&rr, &(ref_num){{0}});
+            got = ref_mul(&rred, &REF_R);
+            want = ref_mul(&ra, &rb);
+            if (memcmp(&got, &want, sizeof got) != 0)
+                fail_msg("lazy mul mismatch (path %d)", i);
+        }
+        nout = 0;
+        kt_fe_sqr_lazy(&outs[nout++], &xl);
+#ifdef KT_FE_HAVE_X86_ASM
+        if (kt_fe_have_adx())
+            kt_fe_mul_lazy_adx(&outs[nout++], &xl, &xl);
+#endif
+        for (int i = 0; i < nout; i++) {
+            assert_true(below_2p(outs[i].v));
+            rr = ref_from_limbs(outs[i].v);
+            ref_num rred = ref_add(&rr, &(ref_num){{0}});
+            got = ref_mul(&rred, &REF_R);
+            want = ref_mul(&ra, &ra);
+            if (memcmp(&got, &want, sizeof got) != 0)
+                fail_msg("lazy sqr mismatch (path %d)", i);
+        }
+        /* weak reduction of a + k*p + j*2^251-ish values */
+        kt_fe wv = xl;
+        wv.v[3] += (rnd() % 16) << 59; /* any value below 2^256 */
+        kt_fe wv0 = wv;
+        kt_fe_weak(wv.v);
+        assert_true(below_2p(wv.v));
+        uint32_t w9[9] = {0};
+        for (int i = 0; i < 4; i++) {
+            w9[2 * i] = (uint32_t)wv0.v[i];
+            w9[2 * i + 1] = (uint32_t)(wv0.v[i] >> 32);
+        }
+        ref_num wr = ref_mod(w9, 9);
+        ref_num wr2 = ref_add(&(ref_num){{0}}, &(ref_num){{0}});
+        rr = ref_from_limbs(wv.v);
+        wr2 = ref_add(&rr, &wr2);
+        assert_memory_equal(&wr, &wr2, sizeof wr);
+    }
 
     /* the public canonical multiplication */
     kt_felt fa, fb;
