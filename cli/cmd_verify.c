@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "katana_tee/hex.h"
+#include "katana_tee/kds.h"
 #include "katana_tee/measure.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/verify.h"
@@ -33,7 +34,12 @@ const kt_cli_command kt_cli_cmd_verify = {
     "  --ark F --ask F --asvk F --vcek F --vlek F   single certificates (DER or PEM)\n"
     "  --cert-table F      an extended-report certificate table (e.g. configfs auxblob)\n"
     "  --crl F             a CRL (DER or PEM) signed by the ARK\n"
-    "  --no-quote-certs    ignore a certificate table inside the quote\n\n"
+    "  --no-quote-certs    ignore a certificate table inside the quote\n"
+    "  --kds               fetch what is missing (VCEK, chain, CRL) from AMD KDS, through\n"
+    "                      the cache (docs/kds.md)\n"
+    "  --offline           use the KDS cache only, never the network (also with --kds)\n"
+    "  --kds-url URL       KDS base URL (default $KATANA_TEE_KDS_URL or AMD's)\n"
+    "  --cache-dir DIR     KDS cache folder (default $XDG_CACHE_HOME/katana-tee)\n\n"
     "Trust and policy:\n"
     "  --trust-root F      also trust this root (e.g. the simulator's ark.pem); the verdict\n"
     "                      says the root is not AMD's. Repeatable.\n"
@@ -59,12 +65,15 @@ typedef struct verify_args {
     size_t trust_root_count;
     const char *policy_path, *expect_launch, *at, *product;
     bool allow_mock, no_quote_certs, json;
+    bool kds, offline;
+    const char *kds_url, *cache_dir;
 } verify_args;
 
 enum {
     OPT_STATE_ROOT = 256, OPT_BLOCK_HASH, OPT_REPORT_DATA, OPT_SKIP_RD, OPT_CERTS, OPT_ARK,
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
+    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -89,6 +98,10 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"product", required_argument, NULL, OPT_PRODUCT},
         {"allow-mock", no_argument, NULL, OPT_ALLOW_MOCK},
         {"json", no_argument, NULL, OPT_JSON},
+        {"kds", no_argument, NULL, OPT_KDS},
+        {"offline", no_argument, NULL, OPT_OFFLINE},
+        {"kds-url", required_argument, NULL, OPT_KDS_URL},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -121,6 +134,10 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         case OPT_PRODUCT: a->product = optarg; break;
         case OPT_ALLOW_MOCK: a->allow_mock = true; break;
         case OPT_JSON: a->json = true; break;
+        case OPT_KDS: a->kds = true; break;
+        case OPT_OFFLINE: a->offline = true; break;
+        case OPT_KDS_URL: a->kds_url = optarg; break;
+        case OPT_CACHE_DIR: a->cache_dir = optarg; break;
         case 'h': return -1;
         default:
             return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
@@ -134,6 +151,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
     if ((a->state_root != NULL) != (a->block_hash != NULL))
         return kt_cli_usage_error(argv[0], "--state-root and --block-hash go together");
     int ways = (a->state_root != NULL) + (a->report_data != NULL) + a->skip_report_data;
+    if ((a->kds_url || a->cache_dir) && !a->kds && !a->offline)
+        return kt_cli_usage_error(argv[0], "--kds-url and --cache-dir go with --kds or --offline");
     if (ways > 1)
         return kt_cli_usage_error(argv[0], "give only one of --state-root/--block-hash, "
                                            "--report-data and --skip-report-data");
@@ -146,8 +165,38 @@ typedef struct verify_inputs {
     kt_certs *certs;
     kt_verifier *verifier;
     kt_policy policy;
+    kt_kds_client *kds;
+    kt_cert_source source;
+    const kt_cert_source *sources[1];
     kt_verify_opts opts;
 } verify_inputs;
+
+/* One line on stderr when a download has to wait, so a slow KDS is visible. */
+static void kds_progress(void *ctx, const kt_kds_progress *p) {
+    (void)ctx;
+    if (p->event == KT_KDS_EVENT_REQUEST && p->attempt == 1)
+        fprintf(stderr, "katana-tee verify: fetching %s\n", p->url);
+    else if (p->event == KT_KDS_EVENT_RETRY)
+        fprintf(stderr, "katana-tee verify: %s; retrying in %.1f s\n", p->reason,
+                (double)p->wait_ms / 1000.0);
+}
+
+static kt_status open_kds(const verify_args *a, verify_inputs *in, kt_error *err) {
+    kt_kds_opts ko;
+    kt_kds_opts_init(&ko);
+    ko.base_url = a->kds_url;
+    ko.cache_dir = a->cache_dir;
+    ko.offline = a->offline;
+    ko.progress = kds_progress;
+    kt_status st = kt_kds_client_new(&ko, &in->kds, err);
+    if (st != KT_OK)
+        return st;
+    in->source = kt_kds_cert_source(in->kds);
+    in->sources[0] = &in->source;
+    in->opts.sources = in->sources;
+    in->opts.source_count = 1;
+    return KT_OK;
+}
 
 static kt_status load_certs(const verify_args *a, kt_certs *certs, kt_error *err) {
     kt_status st = KT_OK;
@@ -238,6 +287,8 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
     o->policy = &in->policy;
     o->allow_mock = a->allow_mock;
     o->skip_report_data = a->skip_report_data;
+    if ((a->kds || a->offline) && (st = open_kds(a, in, err)) != KT_OK)
+        return st;
     if (a->at) {
         if ((st = kt_parse_time(a->at, &o->at, err)) != KT_OK)
             return kt_fail_context(err, st, "--at");
@@ -271,6 +322,7 @@ static void free_inputs(verify_inputs *in) {
     kt_quote_free(&in->quote);
     kt_certs_free(&in->certs);
     kt_verifier_free(&in->verifier);
+    kt_kds_client_free(&in->kds);
 }
 
 static int run(int argc, char **argv) {
