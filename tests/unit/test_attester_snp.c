@@ -422,6 +422,27 @@ static void test_ioctl_busy_gives_up(void **state) {
     assert_true(total <= 2000);
 }
 
+static void test_ioctl_etimedout_not_retried(void **state) {
+    fake_fw f = {.nfail = 1, .fail_errno = {ETIMEDOUT}};
+    uint8_t *q;
+    size_t qlen;
+    kt_error err = {0};
+    kt_status st = ioctl_quote(*state, &f, 1, false, &q, &qlen, &err);
+    expect_fail(st, KT_E_BUSY, &err, "ETIMEDOUT");
+    assert_int_equal(f.calls, 1); /* the kernel already retried for a minute */
+    assert_int_equal(f.nsleeps, 0);
+}
+
+static void test_ioctl_einval(void **state) {
+    fake_fw f = {.nfail = 1, .fail_errno = {EINVAL}, .fail_exitinfo2 = {0xff}};
+    uint8_t *q;
+    size_t qlen;
+    kt_error err = {0};
+    kt_status st = ioctl_quote(*state, &f, 1, true, &q, &qlen, &err);
+    expect_fail(st, KT_E_DEVICE, &err, "SNP_GET_EXT_REPORT on " FAKE_DEV
+                                       ": the driver rejected the request (EINVAL)");
+}
+
 static void test_ioctl_enotty(void **state) {
     fake_fw f = {.nfail = 1, .fail_errno = {ENOTTY}};
     uint8_t *q;
@@ -1076,6 +1097,8 @@ int main(void) {
         T(test_ioctl_eio_unset),
         T(test_ioctl_busy_then_success),
         T(test_ioctl_busy_gives_up),
+        T(test_ioctl_etimedout_not_retried),
+        T(test_ioctl_einval),
         T(test_ioctl_enotty),
         T(test_ioctl_eacces),
         T(test_ioctl_open_eacces),
