@@ -97,7 +97,9 @@ static kt_status prepare(const kt_measure_args *a, kt_measure_launch *l, kt_erro
         return KT_OK;
     }
 
-    if (a->initrd && !a->kernel)
+    /* As the tool: an empty --initrd means none (hashed as the empty string). */
+    const char *initrd = a->initrd && a->initrd[0] ? a->initrd : NULL;
+    if (initrd && !a->kernel)
         return kt_fail(err, KT_E_INVALID_ARG, "%skernel required when using %sinitrd", px, px);
     if (a->append && a->append[0] && !a->kernel)
         return kt_fail(err, KT_E_INVALID_ARG, "%skernel required when using %sappend", px, px);
@@ -215,8 +217,8 @@ static kt_status prepare(const kt_measure_args *a, kt_measure_launch *l, kt_erro
             return kt_fail(err, KT_E_INTERNAL, "SHA-256 failed");
         o->kernel_sha256 = l->kernel_sha256;
         /* No initrd hashes as the empty string. */
-        if (a->initrd) {
-            if ((st = open_input(a, "initrd", a->initrd, MAX_KERNEL_FILE, &l->initrd_path,
+        if (initrd) {
+            if ((st = open_input(a, "initrd", initrd, MAX_KERNEL_FILE, &l->initrd_path,
                                  &l->initrd, err)) != KT_OK)
                 return st;
         }

@@ -145,6 +145,11 @@ expect_out "python literals" "$D1" "${BASE[@]}" --append 'console=ttyS0 loglevel
 expect_out "verbose" "Calculated SEV_SNP guest measurement: $D1" "${BASE[@]}" \
     --append 'console=ttyS0 loglevel=7' -v
 
+# An empty --initrd means none, as in the tool.
+D2=$(python3 -c 'import json,sys; print([c["expected"] for c in json.load(open(sys.argv[1]))["vectors"] if c["name"]=="amdsev-4vcpu-milan-kernel-only"][0])' "$VJSON")
+expect_out "empty initrd" "$D2" --mode snp --vcpus 4 --ovmf ovmf_AmdSev_suffix.bin \
+    --vcpu-type EPYC-Milan --kernel kernel.bin --initrd ''
+
 # --json: the digest, the inputs' SHA-256 and the options.
 set +e
 "$KT_BIN" measure "${BASE[@]}" --append 'console=ttyS0 loglevel=7' --json > "$TMP/json" 2>&1
