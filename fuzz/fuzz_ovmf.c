@@ -2,8 +2,10 @@
  * libFuzzer target: the OVMF GUIDed footer table and SEV metadata parser,
  * then the launch digest over whatever it accepted (small inputs only, so
  * the fuzzer spends its time in the parser rather than in SHA-384).
- * Seeds: fuzz/corpus/ovmf/ or, at smoke time, the 4 KiB firmware tails in
- * $KT_SHARED/vectors/snp-measure/ (ovmf_*_suffix.bin).
+ * Seeds: fuzz/corpus/ovmf/synthetic-all-sections.bin (4 KiB, made for this
+ * target: a footer table with reset block, hash table, SEV metadata holding
+ * one section of each type, and SVSM info), plus, at smoke time, the real
+ * firmware tails $KT_SHARED/vectors/snp-measure/ovmf_*_suffix.bin.
  */
 #include <stddef.h>
 #include <stdint.h>
