@@ -120,6 +120,21 @@ typedef struct kt_quote {
  * only length-checked here: parse it with kt_report_parse. A cert table
  * that follows a report is parsed strictly (kt_cert_table_parse) before the
  * quote is accepted. Allocates *out; free with kt_quote_free.
+ *
+ * Detection: bytes starting with "MOCK" are a binary mock quote (checksum
+ * verified); other input without control bytes (besides whitespace) is
+ * text: JSON if it starts with '{' or '[', hex otherwise; anything else is
+ * binary, where 1184 bytes are a report and more are a report followed by a
+ * certificate table. JSON is a tee_generateQuote result object or a whole
+ * JSON-RPC response (its "result"; an "error" member is refused); "quote" is
+ * required, stateRoot and blockHash come together or not at all (felts,
+ * kt_felt_parse), blockNumber is a non-negative integer. What a hex or JSON
+ * envelope holds must itself be a binary quote (no nesting).
+ * Refuses: empty input, more than KT_QUOTE_MAX_SIZE bytes (KT_E_TOO_LARGE),
+ * wrong sizes (KT_E_LENGTH, "quote is 1000 bytes: not an SEV-SNP report
+ * (1184 bytes), not a mock quote (no MOCK magic)"), bad hex, malformed JSON,
+ * a bad mock checksum or a malformed certificate table (KT_E_PARSE).
+ * On failure *out is NULL.
  */
 KT_API KT_MUST_CHECK kt_status kt_quote_decode(const uint8_t *bytes, size_t len, kt_quote **out,
                                                kt_error *err);

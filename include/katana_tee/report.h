@@ -220,7 +220,9 @@ KT_API KT_MUST_CHECK kt_status kt_report_parse(const uint8_t *bytes, size_t len,
  * (nothing can be decoded), but every other violation is recorded in
  * `anomalies` (may be NULL) and KT_OK is returned; in strict mode the first
  * violation fails as kt_report_parse does. A product hint applies to v2
- * reports only; for v3+ the CPUID bytes decide.
+ * reports only; for v3+ the CPUID bytes decide (an unrecognised family/model
+ * leaves the product unknown: use kt_report_set_product). Strict failures
+ * are reported in offset order (the first one wins) and leave *out zeroed.
  */
 KT_API KT_MUST_CHECK kt_status kt_report_parse_ex(const uint8_t *bytes, size_t len,
                                                   const kt_report_parse_opts *opts,
@@ -240,6 +242,10 @@ KT_API void kt_report_set_product(kt_report *report, kt_product product, kt_prod
  * fields absent in the report's version are written as zero. Used by the
  * simulator to build reports. Fails (KT_E_INVALID_ARG) on a version outside
  * 2..5.
+ * The signer word's low five bits may be given either way: through the
+ * decoded author_key_en / mask_chip_key / signing_key, or through the raw
+ * `signer_info` word (bits 31:5 are always taken from it). If both are
+ * non-zero they must agree (else KT_E_INVALID_ARG); signing_key must be 0..7.
  */
 KT_API KT_MUST_CHECK kt_status kt_report_serialize(const kt_report *report,
                                                    uint8_t out[KT_REPORT_SIZE], kt_error *err);
@@ -258,7 +264,9 @@ KT_API KT_MUST_CHECK kt_status kt_report_to_text(const kt_report *report,
 
 /*
  * Render the report as JSON (schema documented in docs/report-json.md),
- * malloc'd, caller frees with kt_string_free.
+ * malloc'd, caller frees with kt_string_free. Byte arrays are lowercase hex
+ * without 0x, 64-bit words "0x" + 16 hex digits, fields absent in the
+ * report's version are null; anomalies (may be NULL) become an array.
  */
 KT_API KT_MUST_CHECK kt_status kt_report_to_json(const kt_report *report,
                                                  const kt_report_anomalies *anomalies,

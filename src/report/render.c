@@ -261,14 +261,13 @@ static void lower_key(const char *name, char *out, size_t cap) {
     out[i] = '\0';
 }
 
-static json_t *jflags(jctx *c, uint64_t word, const kt_bit_name *names, uint64_t known,
-                      unsigned first) {
-    json_t *o = json_object();
+/* Add one boolean per named bit, then "unknown_bits", to o (which may be NULL). */
+static json_t *jflags(jctx *c, json_t *o, uint64_t word, const kt_bit_name *names,
+                      uint64_t known, unsigned first) {
     if (!o) {
         c->ok = false;
         return NULL;
     }
-    jset(c, o, "raw", ju64(word));
     for (const kt_bit_name *n = names; n->name; n++) {
         char key[48];
         lower_key(n->name, key, sizeof key);
@@ -324,19 +323,25 @@ kt_status kt_report_to_json(const kt_report *r, const kt_report_anomalies *anoma
     jset(&c, o, "product", json_string(kt_product_name(r->product)));
     jset(&c, o, "product_source", json_string(product_source_name(r->product_source)));
     jset(&c, o, "guest_svn", json_integer(r->guest_svn));
-    json_t *policy = jflags(&c, r->policy, kt_policy_bit_names(), KT_POLICY_KNOWN_BITS, 16);
+    json_t *policy = json_object();
     if (policy) {
+        jset(&c, policy, "raw", ju64(r->policy));
         jset(&c, policy, "abi_major", json_integer(KT_POLICY_ABI_MAJOR(r->policy)));
         jset(&c, policy, "abi_minor", json_integer(KT_POLICY_ABI_MINOR(r->policy)));
     }
-    jset(&c, o, "policy", policy);
+    jset(&c, o, "policy",
+         jflags(&c, policy, r->policy, kt_policy_bit_names(), KT_POLICY_KNOWN_BITS, 16));
     jset(&c, o, "family_id", jhex(r->family_id, sizeof r->family_id));
     jset(&c, o, "image_id", jhex(r->image_id, sizeof r->image_id));
     jset(&c, o, "vmpl", json_integer(r->vmpl));
     jset(&c, o, "signature_algo", json_integer(r->signature_algo));
     jset(&c, o, "current_tcb", jtcb(&c, &r->current_tcb));
+    json_t *platform = json_object();
+    if (platform)
+        jset(&c, platform, "raw", ju64(r->platform_info));
     jset(&c, o, "platform_info",
-         jflags(&c, r->platform_info, kt_platform_info_bit_names(), KT_PLATFORM_KNOWN_BITS, 0));
+         jflags(&c, platform, r->platform_info, kt_platform_info_bit_names(),
+                KT_PLATFORM_KNOWN_BITS, 0));
     jset(&c, o, "signer_info",
          json_pack("{s:I, s:b, s:b, s:i, s:s}", "raw", (json_int_t)r->signer_info,
                    "author_key_en", (int)r->author_key_en, "mask_chip_key", (int)r->mask_chip_key,
