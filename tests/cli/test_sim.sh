@@ -22,6 +22,12 @@ expect_exit() { # expect_exit CODE NAME COMMAND...
     set +e; "$@" >"$tmp/out" 2>&1; local rc=$?; set -e
     if [ "$rc" -eq "$code" ]; then ok "$name"; else bad "$name (exit $rc, want $code)"; sed 's/^/     /' "$tmp/out"; fi
 }
+expect_fail_saying() { # expect_fail_saying TEXT NAME COMMAND...: non-zero exit, TEXT in output
+    local text=$1 name=$2; shift 2
+    set +e; "$@" >"$tmp/out" 2>&1; local rc=$?; set -e
+    if [ "$rc" -ne 0 ] && grep -qi -- "$text" "$tmp/out"; then ok "$name"
+    else bad "$name (exit $rc, want failure saying '$text')"; sed 's/^/     /' "$tmp/out"; fi
+}
 
 NB=2025-01-01
 VT=$(date -u -d 2025-02-01 +%s) # inside every validity window (VLEKs last one year)
@@ -57,6 +63,13 @@ for product in milan genoa turin; do
     done
 done
 
+# a chain starting now verifies at the current time, as plain openssl verify sees it
+check "re-issue genoa vlek starting now" "$KT_BIN" sim init "$tmp/genoa-vlek" --product genoa \
+    --signer vlek --reuse-keys
+check "openssl verify (now) genoa vlek" \
+    openssl verify -CAfile "$tmp/genoa-vlek/ark.pem" -untrusted "$tmp/genoa-vlek/asvk.pem" \
+    "$tmp/genoa-vlek/vlek.pem"
+
 # productName spelled as KDS does
 check "productName Milan-B0 in the Milan VCEK" bash -c \
     "openssl asn1parse -inform der -in '$tmp/milan-vcek/vcek.der' | grep -q 'HEX DUMP\]:16084D696C616E2D4230'"
@@ -66,6 +79,7 @@ check "hwID is 8 raw bytes in the Turin VCEK" bash -c \
 # a non-empty directory is refused with exit 2; an existing sim dir too unless --reuse-keys
 mkdir "$tmp/full" && echo x >"$tmp/full/x"
 expect_exit 2 "init into a non-empty dir exits 2" "$KT_BIN" sim init "$tmp/full"
+expect_fail_saying "not empty" "init into a non-empty dir says why" "$KT_BIN" sim init "$tmp/full"
 expect_exit 2 "init over a sim dir exits 2" "$KT_BIN" sim init "$tmp/milan-vcek"
 cp "$tmp/milan-vcek/vcek.der" "$tmp/vcek-before.der"
 check "init --reuse-keys re-issues with the same keys" "$KT_BIN" sim init "$tmp/milan-vcek" \
@@ -128,12 +142,12 @@ check "CRL verifies under the ARK and lists the ASK serial" bash -c \
     "openssl crl -inform der -in '$tmp/crl.der' -CAfile '$d/ark.pem' -noout 2>&1 | grep -q 'verify OK' &&
      openssl crl -inform der -in '$tmp/crl.der' -noout -text | grep -q 'Serial Number: 010001'"
 openssl crl -inform der -in "$tmp/crl.der" -out "$tmp/crl.pem"
-expect_exit 2 "openssl verify -crl_check rejects the revoked ASK" \
+expect_fail_saying "revoked" "openssl verify -crl_check rejects the revoked ASK" \
     openssl verify -attime "$VT" -crl_check -CRLfile "$tmp/crl.pem" -CAfile "$d/ark.pem" "$d/ask.pem"
 expect_exit 2 "sim crl with a bad serial exits 2" "$KT_BIN" sim crl "$d" --revoke zz --out "$tmp/x.der"
 check "sim issue-leaf (expired)" "$KT_BIN" sim issue-leaf "$d" --not-before 2020-01-01 \
     --not-after 2021-01-01 --pem --out "$tmp/expired.pem"
-expect_exit 2 "openssl verify rejects the expired leaf" openssl verify -attime "$VT" \
+expect_fail_saying "expired" "openssl verify rejects the expired leaf" openssl verify -attime "$VT" \
     -CAfile "$d/ark.pem" -untrusted "$d/ask.pem" "$tmp/expired.pem"
 check "sim issue-leaf (other chip)" "$KT_BIN" sim issue-leaf "$d" --chip-id "$(printf '42%.0s' $(seq 64))" \
     --out "$tmp/other.der"
