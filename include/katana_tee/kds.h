@@ -201,7 +201,8 @@ KT_API KT_MUST_CHECK kt_status kt_kds_crl_url(const kt_kds_client *client, kt_pr
  * each from the cache first, then KDS (unless offline). Objects are added
  * with kt_certs_add, origin "KDS URL" or "cache PATH" (long chip ids
  * shortened). Offline, the error (KT_E_OFFLINE) lists every missing object
- * with its URL.
+ * with its URL, VCEK first; each is also recorded whole as a warning
+ * (kt_kds_warning), for callers whose error line is cut short.
  *
  * The CRL is optional here: when it cannot be had (HTTP error, network,
  * offline and not cached) the source leaves it missing, records a warning

@@ -817,8 +817,8 @@ static kt_status source_fetch(void *ctx, const kt_report *report, kt_product pro
                 }
                 nmissing++;
                 nrequired += !optional;
-                if (optional)
-                    warn(c, "%s", e.message);
+                /* The warnings keep every URL whole even where the error line gets cut. */
+                warn(c, "%s", e.message);
             }
             continue;
         }
@@ -846,8 +846,9 @@ static kt_status source_fetch(void *ctx, const kt_report *report, kt_product pro
             return st;
     }
     if (nrequired)
-        return kt_fail(err, KT_E_OFFLINE, "offline, not in the cache %s: %s",
-                       c->opts.no_cache ? "(disabled)" : c->cache_dir, missing);
+        /* URLs first: if the line must be cut, the cache folder is what goes. */
+        return kt_fail(err, KT_E_OFFLINE, "offline and not cached: %s (cache %s)", missing,
+                       c->opts.no_cache ? "disabled" : c->cache_dir);
     return KT_OK;
 }
 

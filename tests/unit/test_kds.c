@@ -839,6 +839,8 @@ static void test_offline(void **state) {
     snprintf(url, sizeof url, "VCEK CRL %s/vcek/v1/Milan/crl", e->srv.url);
     assert_non_null(strstr(err.message, url));
     assert_false(kt_certs_has(certs, KT_ROLE_VCEK));
+    snprintf(url, sizeof url, "%s/vcek/v1/Milan/cert_chain", e->srv.url);
+    assert_true(has_warning(c, url)); /* whole URLs in the warnings too */
 
     /* the cache-only source simply has nothing */
     kt_cert_source cache = kt_kds_cache_source(c);
