@@ -1027,13 +1027,18 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->starting = true;
+    /* the pool option only when there is a pool (MHD warns about a size of 0 or 1) */
+    struct MHD_OptionItem pool[] = {
+        {s->o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+         s->o.threads > 1 ? s->o.threads : 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)s->o.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(s->o.threads > 1 ? s->o.threads : 0),
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     s->starting = false;
     if (!s->mhd) {
         kt_fail(err, KT_E_IO, "cannot listen on %s: %s", s->o.listen,
