@@ -93,6 +93,29 @@ def permute_folded(s, full, partial):
     return s
 
 
+def check_lazy_bounds():
+    """The lazy-reduction bounds src/poseidon/permute.inc relies on, with
+    exact integers: a Montgomery product (CIOS or SOS) of t is below
+    (t + (R - 1) * p) / R + 1."""
+    def mont(a, b):
+        return (a * b + (R - 1) * P) // R
+
+    def cube(x):
+        return mont(mont(x, x), x)
+
+    # full rounds: word < 2p plus constant < p
+    y_full = cube(3 * P - 1)
+    assert 3 * y_full < 4 * P, "full-round MDS offset 4p too small"
+    # partial rounds: S-box input < 9p (s0 + s1 + 4p + c - 2y)
+    y = cube(9 * P - 1)
+    assert 2 * y < 4 * P, "partial-round offset 4p too small"
+    assert (2 * P - 1) * 2 + 4 * P + P - 1 < 9 * P
+    # CIOS accumulator: t < a + p with a < 9p fits in 255 bits
+    assert 10 * P < 2**255
+    # weak reduction inputs: s0' < y + 4p + 4p (< 10p) below 2^256
+    assert y + 8 * P < 2**256
+
+
 def limbs(x):
     return [(x >> (64 * k)) & (2**64 - 1) for k in range(4)]
 
@@ -113,6 +136,7 @@ def main():
         assert permute_plain(s) == permute_folded(s, full, partial)
     assert permute_plain([1, 2, 2])[0] == ANCHOR_HASH_1_2, "anchor poseidon_hash(1, 2) mismatch"
     assert permute_folded([1, 2, 2], full, partial)[0] == ANCHOR_HASH_1_2
+    check_lazy_bounds()
 
     lines = []
     w = lines.append

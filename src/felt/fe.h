@@ -253,10 +253,115 @@ KT_FE_INLINE void kt_fe_mul_lazy_adx(kt_fe *r, const kt_fe *a, const kt_fe *b) {
     r->v[3] = t2;
 }
 
+/*
+ * The cube in one block: x^2 = mont(x, x) with x read from memory, kept in
+ * registers (no store/reload between the two products), then
+ * mont(x^2, x) with x^2 as the register operand and x's words in rdx.
+ * Generic CIOS steps, with the multiplicand A0..A3 (memory or register)
+ * and the accumulator T0..T4 (T4 free on entry) named by the caller.
+ */
+#define KT_FE_ADX_FIRST(BOFF, A0, A1, A2, A3, T0, T1, T2, T3, T4)                       \
+    "movq " BOFF "(%[x]), %%rdx\n\t"                                                     \
+    "mulxq " A0 ", %[" T0 "], %[" T1 "]\n\t"                                             \
+    "mulxq " A1 ", %[lo], %[" T2 "]\n\t"                                                 \
+    "addq %[lo], %[" T1 "]\n\t"                                                          \
+    "mulxq " A2 ", %[lo], %[" T3 "]\n\t"                                                 \
+    "adcq %[lo], %[" T2 "]\n\t"                                                          \
+    "mulxq " A3 ", %[lo], %[" T4 "]\n\t"                                                 \
+    "adcq %[lo], %[" T3 "]\n\t"                                                          \
+    "adcq $0, %[" T4 "]\n\t" KT_FE_ADX_REDUCE(T0, T1, T2, T3, T4)
+
+#define KT_FE_ADX_NEXT(BOFF, A0, A1, A2, A3, T0, T1, T2, T3, T4)                        \
+    "movq " BOFF "(%[x]), %%rdx\n\t"                                                     \
+    "xorl %k[hi], %k[hi]\n\t"                                                            \
+    "mulxq " A0 ", %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" T0 "]\n\t"                                                         \
+    "adoxq %[hi], %[" T1 "]\n\t"                                                         \
+    "mulxq " A1 ", %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" T1 "]\n\t"                                                         \
+    "adoxq %[hi], %[" T2 "]\n\t"                                                         \
+    "mulxq " A2 ", %[lo], %[hi]\n\t"                                                     \
+    "adcxq %[lo], %[" T2 "]\n\t"                                                         \
+    "adoxq %[hi], %[" T3 "]\n\t"                                                         \
+    "mulxq " A3 ", %[lo], %[" T4 "]\n\t"                                                 \
+    "adcxq %[lo], %[" T3 "]\n\t"                                                         \
+    "movl $0, %k[lo]\n\t"                                                                \
+    "adoxq %[lo], %[" T4 "]\n\t"                                                         \
+    "adcxq %[lo], %[" T4 "]\n\t" KT_FE_ADX_REDUCE(T0, T1, T2, T3, T4)
+
+/* expand the operand lists before the argument count is checked */
+#define KT_FE_ADX_F(...) KT_FE_ADX_FIRST(__VA_ARGS__)
+#define KT_FE_ADX_N(...) KT_FE_ADX_NEXT(__VA_ARGS__)
+#define KT_FE_XM "0(%[x])", "8(%[x])", "16(%[x])", "24(%[x])"
+#define KT_FE_SR "%[t4]", "%[t0]", "%[t1]", "%[t2]"
+
+/* r = a^3 (Montgomery) in [0, 2p), input below 4p; r may alias a. */
 KT_FE_INLINE void kt_fe_cube_lazy_adx(kt_fe *r, const kt_fe *a) {
-    kt_fe s;
-    kt_fe_mul_lazy_adx(&s, a, a);
-    kt_fe_mul_lazy_adx(r, &s, a);
+    uint64_t t0, t1, t2, t3, t4, u1, u2, u3, u4, lo, hi;
+    __asm__(KT_FE_ADX_F("0", KT_FE_XM, "t0", "t1", "t2", "t3", "t4")
+            KT_FE_ADX_N("8", KT_FE_XM, "t1", "t2", "t3", "t4", "t0")
+            KT_FE_ADX_N("16", KT_FE_XM, "t2", "t3", "t4", "t0", "t1")
+            KT_FE_ADX_N("24", KT_FE_XM, "t3", "t4", "t0", "t1", "t2")
+            /* x^2 = (t4, t0, t1, t2); now x^2 * x */
+            KT_FE_ADX_F("0", KT_FE_SR, "t3", "u1", "u2", "u3", "u4")
+            KT_FE_ADX_N("8", KT_FE_SR, "u1", "u2", "u3", "u4", "t3")
+            KT_FE_ADX_N("16", KT_FE_SR, "u2", "u3", "u4", "t3", "u1")
+            KT_FE_ADX_N("24", KT_FE_SR, "u3", "u4", "t3", "u1", "u2")
+            : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
+              [u1] "=&r"(u1), [u2] "=&r"(u2), [u3] "=&r"(u3), [u4] "=&r"(u4), [lo] "=&r"(lo),
+              [hi] "=&r"(hi)
+            : [x] "r"(a->v), [p3] "m"(kt_fe_p3_mem), "m"(*(const uint64_t(*)[4])a->v)
+            : "rdx", "cc");
+    r->v[0] = u4;
+    r->v[1] = t3;
+    r->v[2] = u1;
+    r->v[3] = u2;
+}
+#endif
+
+#if defined(KT_FE_HAVE_X86_ASM)
+/*
+ * x86-64 add/adc chains for the permutation's linear layer (gcc turns the
+ * u128 carries of the C versions into setc/movzx sequences). Same
+ * contracts as kt_fe_add_raw, kt_fe_sub_raw and kt_fe_weak.
+ */
+KT_FE_INLINE void kt_fe_add_raw_x86(kt_fe *r, const kt_fe *a, const kt_fe *b) {
+    uint64_t r0 = a->v[0], r1 = a->v[1], r2 = a->v[2], r3 = a->v[3];
+    __asm__("addq %4, %0\n\tadcq %5, %1\n\tadcq %6, %2\n\tadcq %7, %3"
+            : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
+            : "r"(b->v[0]), "r"(b->v[1]), "r"(b->v[2]), "r"(b->v[3])
+            : "cc");
+    r->v[0] = r0;
+    r->v[1] = r1;
+    r->v[2] = r2;
+    r->v[3] = r3;
+}
+
+KT_FE_INLINE void kt_fe_sub_raw_x86(kt_fe *r, const kt_fe *a, const kt_fe *b) {
+    uint64_t r0 = a->v[0], r1 = a->v[1], r2 = a->v[2], r3 = a->v[3];
+    __asm__("subq %4, %0\n\tsbbq %5, %1\n\tsbbq %6, %2\n\tsbbq %7, %3"
+            : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
+            : "r"(b->v[0]), "r"(b->v[1]), "r"(b->v[2]), "r"(b->v[3])
+            : "cc");
+    r->v[0] = r0;
+    r->v[1] = r1;
+    r->v[2] = r2;
+    r->v[3] = r3;
+}
+
+KT_FE_INLINE void kt_fe_weak_x86(uint64_t x[4]) {
+    uint64_t k = (uint64_t)1 - (x[3] >> 59);
+    uint64_t sx = (uint64_t)0 - (k >> 63);
+    uint64_t kp = k * KT_FE_P3;
+    uint64_t r0 = x[0], r1 = x[1], r2 = x[2], r3 = x[3];
+    __asm__("addq %4, %0\n\tadcq %5, %1\n\tadcq %5, %2\n\tadcq %5, %3"
+            : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
+            : "r"(k), "r"(sx)
+            : "cc");
+    x[0] = r0;
+    x[1] = r1;
+    x[2] = r2;
+    x[3] = r3 + kp;
 }
 #endif
 

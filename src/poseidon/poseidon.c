@@ -10,59 +10,38 @@
  * The rounds work on lazily reduced values. Invariant: every state word is
  * below 2p when a round starts (kt_fe_weak brings any value below 2^256
  * back under 2p). A round adds a constant (< p), so S-box inputs are below
- * 3p and cubes come out below 1.13p (see kt_fe_mul_lazy).
- *
- * MDS [[3,1,1],[1,-1,1],[1,1,-2]] with additions only: with t = s0+s1+s2,
- * row 0 = t + 2*s0, row 1 = t - 2*s1, row 2 = t - 3*s2. The subtractions
- * are made non-negative by adding 4p (> 2*s1 and > 3*s2, as s2 is a cube
- * output below 1.13p); all sums stay below 10p < 2^256.
+ * 3p and cubes come out below 1.13p (see kt_fe_mul_lazy). The round
+ * constants are generated in Montgomery form, partial rounds folded (one
+ * constant each, on state[2]): see scripts/gen-poseidon-constants.py.
  */
 static const kt_fe four_p = {{4u, 0u, 0u, 4u * KT_FE_P3}};
 static const kt_fe kt_fe_zero = {{0u, 0u, 0u, 0u}};
 
-KT_FE_INLINE void mds(kt_fe s[3]) {
-    kt_fe t, u, d;
-    kt_fe_add_raw(&t, &s[0], &s[1]);
-    kt_fe_add_raw(&t, &t, &s[2]); /* < 5.13p */
-    kt_fe_add_raw(&u, &t, &four_p);
-    kt_fe_add_raw(&d, &s[0], &s[0]);
-    kt_fe_add_raw(&s[0], &t, &d);
-    kt_fe_add_raw(&d, &s[1], &s[1]);
-    kt_fe_sub_raw(&s[1], &u, &d);
-    kt_fe_add_raw(&d, &s[2], &s[2]);
-    kt_fe_add_raw(&d, &d, &s[2]);
-    kt_fe_sub_raw(&s[2], &u, &d);
-    kt_fe_weak(s[0].v);
-    kt_fe_weak(s[1].v);
-    kt_fe_weak(s[2].v);
-}
-
-KT_FE_INLINE void add_const(kt_fe *x, const uint64_t c[4]) {
-    kt_fe k;
-    memcpy(k.v, c, sizeof k.v);
-    kt_fe_add_raw(x, x, &k); /* < 3p */
-}
-
-/*
- * The permutation, instantiated once per multiplication path (portable C,
- * and x86-64 BMI2/ADX where built); kt_poseidon_permute_fe picks one.
- */
-#define KT_PERMUTE_NAME kt_poseidon_permute_fe_portable
-#define KT_PARTIAL_NAME partial_round_portable
+/* The permutation once per arithmetic path; kt_poseidon_permute_fe picks. */
+#define KT_SUFFIX _portable
 #define KT_CUBE kt_fe_cube_lazy
+#define KT_ADD kt_fe_add_raw
+#define KT_SUB kt_fe_sub_raw
+#define KT_WEAK kt_fe_weak
 #include "poseidon/permute.inc"
-#undef KT_PERMUTE_NAME
-#undef KT_PARTIAL_NAME
+#undef KT_SUFFIX
 #undef KT_CUBE
+#undef KT_ADD
+#undef KT_SUB
+#undef KT_WEAK
 
 #ifdef KT_FE_HAVE_X86_ASM
-#define KT_PERMUTE_NAME kt_poseidon_permute_fe_adx
-#define KT_PARTIAL_NAME partial_round_adx
+#define KT_SUFFIX _adx
 #define KT_CUBE kt_fe_cube_lazy_adx
+#define KT_ADD kt_fe_add_raw_x86
+#define KT_SUB kt_fe_sub_raw_x86
+#define KT_WEAK kt_fe_weak_x86
 #include "poseidon/permute.inc"
-#undef KT_PERMUTE_NAME
-#undef KT_PARTIAL_NAME
+#undef KT_SUFFIX
 #undef KT_CUBE
+#undef KT_ADD
+#undef KT_SUB
+#undef KT_WEAK
 #endif
 
 void kt_poseidon_permute_fe(kt_fe s[3]) {
