@@ -309,5 +309,40 @@ else
     contains "sev-snp not built message" "SEV-SNP support" "$(cat "$TMP/e")"
 fi
 
+# ---- katana-tee attest: the client side ---------------------------------------------------------
+printf '{"stateRoot":"0x5747","blockHash":"0x2a0b","blockNumber":5}' > "$TMP/state.json"
+start_server attest_mock --state "$TMP/state.json" --attester mock
+attest() { set +e; "$KT_BIN" attest "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
+attest --rpc "$URL" --allow-mock
+expect "attest mock --allow-mock: valid (untrusted)" 0 "$rc"
+attest --rpc "$URL"
+expect "attest mock without --allow-mock: invalid" 1 "$rc"
+attest --rpc "$URL" --allow-mock --block 6
+expect "attest a block the server cannot give: server error" 3 "$rc"
+contains "attest prints the server's error" "answered error 102: Provider error" "$(cat "$TMP/a.err")"
+attest --rpc "$URL" --allow-mock --save "$TMP/saved.json"
+expect "attest --save" 0 "$rc"
+expect "attest --save writes the result" 5 "$(jget "$TMP/saved.json" blockNumber)"
+stop_server "$SPID" attest_mock
+if "$KT_BIN" sim init "$TMP/sim" >/dev/null 2>&1; then
+    start_server attest_sim --state "$TMP/state.json" --attester sim --sim-dir "$TMP/sim"
+    rpc "$Q"
+    expect "sim quote: a raw SEV-SNP report (1184 bytes)" $((2 + 2 * 1184)) "$(jget "$TMP/r.json" result.quote | wc -c | awk '{print $1 - 1}')"
+    attest --rpc "$URL" --trust-root "$TMP/sim/ark.pem" --certs "$TMP/sim"
+    expect "attest sim with its root trusted: valid" 0 "$rc"
+    attest --rpc "$URL" --certs "$TMP/sim"
+    expect "attest sim, root not trusted: invalid" 1 "$rc"
+    attest --rpc "$URL" --trust-root "$TMP/sim/ark.pem" --certs "$TMP/sim" --state-root 0x5748 --block-hash 0x2a0b
+    expect "attest sim, another state: invalid" 1 "$rc"
+    contains "attest names the report data check" "report_data" "$(cat "$TMP/a.out")"
+    stop_server "$SPID" attest_sim
+else
+    echo "note: no sim attester in this build; sim attest cases not run"
+fi
+attest --rpc "$URL" --allow-mock
+expect "attest, server gone: network error" 3 "$rc"
+attest --allow-mock
+expect "attest without --rpc: usage" 2 "$rc"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

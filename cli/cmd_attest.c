@@ -1,0 +1,205 @@
+/* katana-tee attest: ask a server for tee_generateQuote and verify the answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "http/http.h"
+#include "katana_tee/felt.h"
+#include "util/error.h"
+
+static int run(int argc, char **argv);
+
+extern const kt_cli_command kt_cli_cmd_verify;
+
+const kt_cli_command kt_cli_cmd_attest = {
+    "attest",
+    "call tee_generateQuote on a server (Katana or 'katana-tee serve') and verify it",
+    "usage: katana-tee attest --rpc URL [--block ID] [--save FILE] [--rpc-timeout MS]\n"
+    "                         [verify options]\n\n"
+    "Calls tee_generateQuote at URL (JSON-RPC 2.0 over HTTP POST), then checks the\n"
+    "answer exactly as 'katana-tee verify' checks a tee_generateQuote JSON file: the\n"
+    "quote must bind the stateRoot and blockHash it came with (or --state-root and\n"
+    "--block-hash, when given), under the certificate and policy options below.\n"
+    "Exit status: 0 valid, 1 invalid, 2 bad usage, 3 the server or the network failed\n"
+    "(a JSON-RPC error from the server, e.g. 100/101/102, is printed with its code).\n\n"
+    "  --rpc URL           the server (http:// or https://)\n"
+    "  --block ID          ask for a given block (extension of 'katana-tee serve'):\n"
+    "                      latest, a block number, or a 0x block hash\n"
+    "  --save FILE         also write the server's result JSON there (atomically)\n"
+    "  --rpc-timeout MS    limit on the call (default 60000)\n"
+    "  -h, --help          this text\n\n"
+    "Every other option is one of 'katana-tee verify' (see 'katana-tee verify --help'):\n"
+    "--state-root, --block-hash, --certs, --kds, --trust-root, --policy, --allow-mock,\n"
+    "--json, ...\n",
+    run,
+};
+
+/* The params member for --block (NULL = none, as Katana's method takes none). */
+static json_t *block_params(const char *block, kt_error *err) {
+    if (!block || strcmp(block, "latest") == 0)
+        return NULL;
+    json_t *id = NULL;
+    if (strncmp(block, "0x", 2) == 0 || strncmp(block, "0X", 2) == 0) {
+        kt_felt h;
+        if (kt_felt_parse(block, strlen(block), &h, "--block", err) != KT_OK)
+            return NULL;
+        char hex[KT_FELT_HEX_MAX];
+        kt_felt_to_hex(&h, hex);
+        id = json_pack("{s:s}", "block_hash", hex);
+    } else {
+        unsigned long long n;
+        if (kt_cli_uint(block, "--block", 0, (unsigned long long)INT64_MAX, &n, err) != KT_OK)
+            return NULL;
+        id = json_pack("{s:I}", "block_number", (json_int_t)n);
+    }
+    return id ? json_pack("[o]", id) : NULL;
+}
+
+/* POST the call; *result = the result object's text (malloc'd). */
+static int call_rpc(const char *cmd, const char *url, const char *block, long timeout_ms,
+                    char **result) {
+    kt_error err = {0};
+    json_t *params = block_params(block, &err);
+    if (err.status != KT_OK)
+        return kt_cli_fail(cmd, &err);
+    json_t *req = json_pack("{s:s, s:s, s:o*, s:i}", "jsonrpc", "2.0", "method",
+                            "tee_generateQuote", "params", params, "id", 1);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (!body) {
+        kt_fail_oom(&err);
+        return kt_cli_fail(cmd, &err);
+    }
+    static const char *const headers[] = {"Content-Type: application/json",
+                                          "Accept: application/json", NULL};
+    kt_http_request r = {.method = "POST", .url = url, .headers = headers,
+                         .body = (const uint8_t *)body, .body_len = strlen(body),
+                         .timeout_ms = timeout_ms, .max_body = 4 * 1024 * 1024};
+    kt_http_response resp;
+    kt_status st = kt_http_perform(&r, &resp, &err);
+    free(body);
+    if (st != KT_OK) {
+        kt_http_response_free(&resp);
+        return kt_cli_fail(cmd, &err);
+    }
+    char shown[512];
+    kt_http_redact_url(url, shown, sizeof shown);
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)resp.body.data, resp.body.len, JSON_REJECT_DUPLICATES, &je);
+    int rc = KT_EXIT_OK;
+    const json_t *res = json_object_get(doc, "result");
+    const json_t *e = json_object_get(doc, "error");
+    if (!json_is_object(doc)) {
+        fprintf(stderr, "katana-tee %s: %s answered HTTP %ld without a JSON-RPC response%s%s\n",
+                cmd, shown, resp.status, doc ? "" : ": ", doc ? "" : je.text);
+        rc = KT_EXIT_PLATFORM;
+    } else if (e) {
+        fprintf(stderr, "katana-tee %s: %s answered error %" JSON_INTEGER_FORMAT ": %s\n", cmd,
+                shown, json_integer_value(json_object_get(e, "code")),
+                json_is_string(json_object_get(e, "message"))
+                    ? json_string_value(json_object_get(e, "message"))
+                    : "(no message)");
+        rc = KT_EXIT_PLATFORM;
+    } else if (!json_is_object(res) || !json_is_string(json_object_get(res, "quote"))) {
+        fprintf(stderr, "katana-tee %s: %s answered without a quote in the result\n", cmd, shown);
+        rc = KT_EXIT_PLATFORM;
+    } else if (!(*result = json_dumps(res, JSON_INDENT(2)))) {
+        fprintf(stderr, "katana-tee %s: out of memory\n", cmd);
+        rc = KT_EXIT_PLATFORM;
+    }
+    json_decref(doc);
+    kt_http_response_free(&resp);
+    return rc;
+}
+
+/* Our options are taken out; every other argument goes to `verify` unchanged. */
+static int run(int argc, char **argv) {
+    const char *url = NULL, *block = NULL, *save = NULL, *timeout_text = NULL;
+    char **rest = calloc((size_t)argc + 2, sizeof *rest);
+    if (!rest) {
+        fprintf(stderr, "katana-tee %s: out of memory\n", argv[0]);
+        return KT_EXIT_PLATFORM;
+    }
+    int nrest = 2; /* "verify", QUOTE */
+    static const char *const ours[] = {"--rpc", "--block", "--save", "--rpc-timeout"};
+    const char **slots[] = {&url, &block, &save, &timeout_text};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            free(rest);
+            return kt_cli_help(&kt_cli_cmd_attest);
+        }
+        bool taken = false;
+        for (size_t k = 0; k < sizeof ours / sizeof ours[0] && !taken; k++) {
+            size_t n = strlen(ours[k]);
+            if (strcmp(a, ours[k]) == 0) {
+                if (i + 1 >= argc) {
+                    free(rest);
+                    return kt_cli_usage_error(argv[0], "%s needs a value", ours[k]);
+                }
+                *slots[k] = argv[++i];
+                taken = true;
+            } else if (strncmp(a, ours[k], n) == 0 && a[n] == '=') {
+                *slots[k] = a + n + 1;
+                taken = true;
+            }
+        }
+        if (!taken)
+            rest[nrest++] = argv[i];
+    }
+    if (!url) {
+        free(rest);
+        return kt_cli_usage_error(argv[0], "--rpc URL is required");
+    }
+    kt_error err = {0};
+    long timeout_ms = 60000;
+    if (timeout_text) {
+        unsigned long long v;
+        if (kt_cli_uint(timeout_text, "--rpc-timeout", 1, 3600000, &v, &err) != KT_OK) {
+            free(rest);
+            return kt_cli_fail(argv[0], &err);
+        }
+        timeout_ms = (long)v;
+    }
+
+    char *result = NULL;
+    int rc = call_rpc(argv[0], url, block, timeout_ms, &result);
+    if (rc != KT_EXIT_OK) {
+        free(rest);
+        return rc;
+    }
+    if (save && kt_cli_write(save, result, strlen(result), &err) != KT_OK) {
+        free(result);
+        free(rest);
+        return kt_cli_fail(argv[0], &err);
+    }
+    /* verify reads files: hand it the answer through a private temporary file */
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/katana-tee-attest-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemp(path);
+    size_t len = strlen(result);
+    bool written = fd >= 0 && write(fd, result, len) == (ssize_t)len;
+    if (fd >= 0)
+        close(fd);
+    free(result);
+    if (!written) {
+        if (fd >= 0)
+            unlink(path);
+        free(rest);
+        fprintf(stderr, "katana-tee %s: cannot write a temporary file in %s\n", argv[0],
+                tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+        return KT_EXIT_PLATFORM;
+    }
+    rest[0] = (char *)"verify";
+    rest[1] = path;
+    rest[nrest] = NULL;
+    rc = kt_cli_cmd_verify.run(nrest, rest);
+    unlink(path);
+    free(rest);
+    return rc;
+}
