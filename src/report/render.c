@@ -52,13 +52,32 @@ static void tprintf(textbuf *t, const char *fmt, ...) __attribute__((format(prin
 static void tprintf(textbuf *t, const char *fmt, ...) {
     if (t->failed)
         return;
-    char line[1024];
+    char line[512];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof line || !kt_buf_append(&t->b, line, (size_t)n))
+    if (n < 0) {
         t->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof line) {
+        if (!kt_buf_append(&t->b, line, (size_t)n))
+            t->failed = true;
+        return;
+    }
+    /* a long line (e.g. a flag word with every bit set): format again on the heap */
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        t->failed = true;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    if (!kt_buf_append(&t->b, big, (size_t)n))
+        t->failed = true;
+    free(big);
 }
 
 static void thex(textbuf *t, const char *label, const uint8_t *bytes, size_t len) {
@@ -138,7 +157,7 @@ kt_status kt_report_to_text(const kt_report *r, const kt_report_anomalies *anoma
     textbuf t;
     kt_buf_init(&t.b, TEXT_MAX);
     t.failed = false;
-    char list[1024];
+    char list[64 * 24]; /* room for all 64 bits named */
 
     tprintf(&t, "SEV-SNP attestation report, version %u\n", (unsigned)r->version);
 

@@ -430,6 +430,24 @@ static void test_policy_and_platform_bits(void **state) {
     json_decref(j);
     kt_string_free(text);
     kt_string_free(json);
+
+    /* every bit set (found by fuzz_report: long lines must still render) */
+    kt_put_u64le(b + 0x08, ~0ull);
+    kt_put_u64le(b + 0x40, ~0ull);
+    assert_int_equal(kt_report_parse(b, KT_REPORT_SIZE, &r, &err), KT_OK);
+    assert_int_equal(kt_report_to_text(&r, NULL, &text, &err), KT_OK);
+    assert_non_null(strstr(text, "PAGE_SWAP_DISABLE, unknown bit 26, unknown bit 27"));
+    assert_non_null(strstr(text, "ALIAS_CHECK_COMPLETE, unknown bit 6, TIO_EN, unknown bit 8"));
+    assert_non_null(strstr(text, "unknown bit 62, unknown bit 63\n  debug"));
+    assert_int_equal(kt_report_to_json(&r, NULL, &json, &err), KT_OK);
+    j = json_loads(json, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(j, "policy"), "unknown_bits")),
+                     38);
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(j, "platform_info"), "unknown_bits")), 57);
+    json_decref(j);
+    kt_string_free(text);
+    kt_string_free(json);
     free(b);
 }
 
