@@ -196,6 +196,10 @@ KT_FE_INLINE void kt_fe_cube_lazy(kt_fe *r, const kt_fe *a) {
 /* nonzero when the CPU has BMI2 and ADX (cached at load time) */
 int kt_fe_have_adx(void);
 
+/* Use the portable path from now on (benchmarks and tests only; not
+ * synchronised with concurrent callers). */
+void kt_fe_disable_adx(void);
+
 /* one CIOS step for b[i] (i >= 1): t = (t + a*bi + m*p) / 2^64, with the
  * four t words in T0..T3, the new top word in T4 (free on entry). */
 #define KT_FE_ADX_STEP(BOFF, T0, T1, T2, T3, T4)                                         \

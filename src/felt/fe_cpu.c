@@ -17,6 +17,10 @@ __attribute__((constructor)) static void detect(void) {
 int kt_fe_have_adx(void) {
     return have_adx;
 }
+
+void kt_fe_disable_adx(void) {
+    have_adx = 0;
+}
 #else
 typedef int kt_fe_cpu_no_asm; /* ISO C wants a non-empty translation unit */
 #endif

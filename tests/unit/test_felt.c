@@ -355,40 +355,72 @@ static long iterations(void) {
     return n > 0 ? n : 1000000;
 }
 
-/* R^-1-free check of Montgomery products: with x, y random Montgomery
- * representatives, kt_fe_mul(x, y) * R == x * y (mod p). */
-static ref_num REF_R; /* 2^256 mod p */
+/* 2^256 mod p and its inverse, 2^-256 mod p (checked in the self-check). */
+static ref_num REF_R;
+static const ref_num REF_RINV = {{0u, 0u, 0u, 0u, 0x00000121u, 0x10000000u, 0x00000001u, 0x00400000u}};
 
-static void check_one(const uint64_t a[4], const uint64_t b[4]) {
+/* Reduce any 256-bit value (e.g. a lazy result) mod p. */
+static ref_num ref_reduce(const uint64_t v[4]) {
+    uint32_t w[8];
+    for (int i = 0; i < 4; i++) {
+        w[2 * i] = (uint32_t)v[i];
+        w[2 * i + 1] = (uint32_t)(v[i] >> 32);
+    }
+    return ref_mod(w, 8);
+}
+
+/* a + k*p for small k (a < p, k <= 8): an unreduced representative. */
+static kt_fe plus_kp(const kt_fe *a, uint64_t k) {
+    kt_fe r;
+    kt_u128 c = (kt_u128)a->v[0] + k;
+    r.v[0] = (uint64_t)c;
+    c = (c >> 64) + a->v[1];
+    r.v[1] = (uint64_t)c;
+    c = (c >> 64) + a->v[2];
+    r.v[2] = (uint64_t)c;
+    r.v[3] = (uint64_t)(c >> 64) + a->v[3] + k * 0x0800000000000011u;
+    return r;
+}
+
+static void expect_lazy(const char *what, int path, const kt_fe *out, const ref_num *want) {
+    if (!below_2p(out->v))
+        fail_msg("%s (path %d): result not below 2p", what, path);
+    ref_num got = ref_reduce(out->v);
+    if (memcmp(&got, want, sizeof got) != 0)
+        fail_msg("%s (path %d): wrong value", what, path);
+}
+
+/*
+ * Every fast operation on (a, b) against the reference. Montgomery
+ * products are checked as mont(a, b) == a*b*R^-1 mod p on the raw limbs.
+ * With `lazy`, also the lazy variants on unreduced inputs and every
+ * multiplication path this CPU runs.
+ */
+static void check_one(const uint64_t a[4], const uint64_t b[4], bool lazy) {
     ref_num ra = ref_from_limbs(a), rb = ref_from_limbs(b);
     kt_fe x, y, r;
     memcpy(x.v, a, sizeof x.v);
     memcpy(y.v, b, sizeof y.v);
 
-    /* Montgomery multiplication and squaring */
-    ref_num want = ref_mul(&ra, &rb);
-    kt_fe_mul(&r, &x, &y);
-    ref_num rr = ref_from_limbs(r.v);
-    ref_num got = ref_mul(&rr, &REF_R);
-    if (memcmp(&got, &want, sizeof got) != 0 || !ref_equal(&rr, r.v))
-        fail_msg("mul mismatch: a=%016llx.. b=%016llx..", (unsigned long long)a[3],
-                 (unsigned long long)b[3]);
-    /* output fully reduced: equal to its own reduction */
-    ref_num red = ref_add(&rr, &(ref_num){{0}});
-    assert_true(ref_equal(&red, r.v));
+    ref_num ab = ref_mul(&ra, &rb), aa = ref_mul(&ra, &ra);
+    ref_num want_mul = ref_mul(&ab, &REF_RINV), want_sqr = ref_mul(&aa, &REF_RINV);
 
-    want = ref_mul(&ra, &ra);
+    /* reduced Montgomery multiplication and squaring */
+    kt_fe_mul(&r, &x, &y);
+    if (!ref_equal(&want_mul, r.v))
+        fail_msg("mul mismatch: a=%016llx %016llx %016llx %016llx b=%016llx %016llx %016llx "
+                 "%016llx",
+                 (unsigned long long)a[3], (unsigned long long)a[2], (unsigned long long)a[1],
+                 (unsigned long long)a[0], (unsigned long long)b[3], (unsigned long long)b[2],
+                 (unsigned long long)b[1], (unsigned long long)b[0]);
     kt_fe_sqr(&r, &x);
-    rr = ref_from_limbs(r.v);
-    got = ref_mul(&rr, &REF_R);
-    red = ref_add(&rr, &(ref_num){{0}});
-    if (memcmp(&got, &want, sizeof got) != 0 || !ref_equal(&red, r.v))
+    if (!ref_equal(&want_sqr, r.v))
         fail_msg("sqr mismatch: a=%016llx %016llx %016llx %016llx", (unsigned long long)a[3],
                  (unsigned long long)a[2], (unsigned long long)a[1], (unsigned long long)a[0]);
 
     /* addition and subtraction (same in either form) */
     kt_fe_add(&r, &x, &y);
-    want = ref_add(&ra, &rb);
+    ref_num want = ref_add(&ra, &rb);
     if (!ref_equal(&want, r.v))
         fail_msg("add mismatch");
     kt_fe_sub(&r, &x, &y);
@@ -396,83 +428,53 @@ static void check_one(const uint64_t a[4], const uint64_t b[4]) {
     if (!ref_equal(&want, r.v))
         fail_msg("sub mismatch");
 
-    /* lazy variants on unreduced inputs a + k*p (k = 0..3, below 4p):
-     * congruent results below 2p, from every multiplication path */
-    {
-        static const uint64_t kp[4][4] = {
-            {0, 0, 0, 0},
-            {1, 0, 0, 0x0800000000000011u},
-            {2, 0, 0, 0x1000000000000022u},
-            {3, 0, 0, 0x1800000000000033u},
-        };
-        kt_fe xl = x, yl = y;
-        const uint64_t *ka = kp[rnd() % 4], *kb = kp[rnd() % 4];
-        kt_u128 ca = 0, cb = 0;
-        for (int i = 0; i < 4; i++) {
-            ca += (kt_u128)xl.v[i] + ka[i];
-            xl.v[i] = (uint64_t)ca;
-            ca >>= 64;
-            cb += (kt_u128)yl.v[i] + kb[i];
-            yl.v[i] = (uint64_t)cb;
-            cb >>= 64;
-        }
-        kt_fe outs[4];
-        int nout = 0;
-        kt_fe_mul_lazy(&outs[nout++], &xl, &yl);
-#ifdef KT_FE_HAVE_X86_ASM
-        if (kt_fe_have_adx())
-            kt_fe_mul_lazy_adx(&outs[nout++], &xl, &yl);
-#endif
-        for (int i = 0; i < nout; i++) {
-            assert_true(below_2p(outs[i].v));
-            rr = ref_from_limbs(outs[i].v);
-            ref_num rred = ref_add(&rr, &(ref_num){{0}});
-            got = ref_mul(&rred, &REF_R);
-            want = ref_mul(&ra, &rb);
-            if (memcmp(&got, &want, sizeof got) != 0)
-                fail_msg("lazy mul mismatch (path %d)", i);
-        }
-        nout = 0;
-        kt_fe_sqr_lazy(&outs[nout++], &xl);
-#ifdef KT_FE_HAVE_X86_ASM
-        if (kt_fe_have_adx())
-            kt_fe_mul_lazy_adx(&outs[nout++], &xl, &xl);
-#endif
-        for (int i = 0; i < nout; i++) {
-            assert_true(below_2p(outs[i].v));
-            rr = ref_from_limbs(outs[i].v);
-            ref_num rred = ref_add(&rr, &(ref_num){{0}});
-            got = ref_mul(&rred, &REF_R);
-            want = ref_mul(&ra, &ra);
-            if (memcmp(&got, &want, sizeof got) != 0)
-                fail_msg("lazy sqr mismatch (path %d)", i);
-        }
-        /* weak reduction of a + k*p + j*2^251-ish values */
-        kt_fe wv = xl;
-        wv.v[3] += (rnd() % 16) << 59; /* any value below 2^256 */
-        kt_fe wv0 = wv;
-        kt_fe_weak(wv.v);
-        assert_true(below_2p(wv.v));
-        uint32_t w9[9] = {0};
-        for (int i = 0; i < 4; i++) {
-            w9[2 * i] = (uint32_t)wv0.v[i];
-            w9[2 * i + 1] = (uint32_t)(wv0.v[i] >> 32);
-        }
-        ref_num wr = ref_mod(w9, 9);
-        ref_num wr2 = ref_add(&(ref_num){{0}}, &(ref_num){{0}});
-        rr = ref_from_limbs(wv.v);
-        wr2 = ref_add(&rr, &wr2);
-        assert_memory_equal(&wr, &wr2, sizeof wr);
-    }
-
     /* the public canonical multiplication */
     kt_felt fa, fb;
     memcpy(fa.limb, a, sizeof fa.limb);
     memcpy(fb.limb, b, sizeof fb.limb);
     kt_felt fm = kt_felt_mul(&fa, &fb);
-    want = ref_mul(&ra, &rb);
-    if (!ref_equal(&want, fm.limb))
+    if (!ref_equal(&ab, fm.limb))
         fail_msg("kt_felt_mul mismatch");
+
+    if (!lazy)
+        return;
+    kt_fe out;
+    /* lazy multiplication and squaring on inputs below 4p: below 2p */
+    kt_fe xl = plus_kp(&x, rnd() % 4), yl = plus_kp(&y, rnd() % 4);
+    kt_fe_mul_lazy(&out, &xl, &yl);
+    expect_lazy("lazy mul", 0, &out, &want_mul);
+    kt_fe_sqr_lazy(&out, &xl);
+    expect_lazy("lazy sqr", 0, &out, &want_sqr);
+    /* cubes of inputs below 9p (the partial rounds' S-box inputs): below 2p */
+    uint64_t k = rnd() % 9;
+    kt_fe xc = plus_kp(&x, k);
+    ref_num a3 = ref_mul(&want_sqr, &ra);
+    ref_num want_cube = ref_mul(&a3, &REF_RINV);
+    kt_fe_cube_lazy(&out, &xc);
+    expect_lazy("lazy cube", 0, &out, &want_cube);
+#ifdef KT_FE_HAVE_X86_ASM
+    if (kt_fe_have_adx()) {
+        kt_fe_mul_lazy_adx(&out, &xl, &yl);
+        expect_lazy("lazy mul", 1, &out, &want_mul);
+        kt_fe_mul_lazy_adx(&out, &xl, &xl);
+        expect_lazy("lazy sqr", 1, &out, &want_sqr);
+        kt_fe_cube_lazy_adx(&out, &xc);
+        expect_lazy("lazy cube", 1, &out, &want_cube);
+    }
+#endif
+    /* weak reduction of any value below 2^256 */
+    kt_fe wv = xl;
+    wv.v[3] += (rnd() % 16) << 59;
+    ref_num want_w = ref_reduce(wv.v);
+    kt_fe_weak(wv.v);
+    expect_lazy("weak", 0, &wv, &want_w);
+#ifdef KT_FE_HAVE_X86_ASM
+    wv = xl;
+    wv.v[3] += (rnd() % 16) << 59;
+    want_w = ref_reduce(wv.v);
+    kt_fe_weak_x86(wv.v);
+    expect_lazy("weak", 1, &wv, &want_w);
+#endif
 }
 
 static void test_reference_selfcheck(void **state) {
@@ -493,6 +495,9 @@ static void test_reference_selfcheck(void **state) {
     ref_num x = ref_from_limbs(t251), y = ref_from_limbs(t5);
     ref_num r = ref_mul(&x, &y);
     assert_true(ref_equal(&r, rm));
+    /* R * R^-1 = 1 */
+    r = ref_mul(&REF_R, &REF_RINV);
+    assert_true(ref_equal(&r, one));
 }
 
 static void test_field_edges(void **state) {
@@ -502,7 +507,7 @@ static void test_field_edges(void **state) {
             uint64_t a[4], b[4];
             edge_value(i, a);
             edge_value(j, b);
-            check_one(a, b);
+            check_one(a, b, true);
         }
 }
 
@@ -513,7 +518,7 @@ static void test_field_differential(void **state) {
         uint64_t a[4], b[4];
         random_value(a);
         random_value(b);
-        check_one(a, b);
+        check_one(a, b, i % 4 == 0); /* lazy paths on a quarter */
     }
 }
 
