@@ -138,6 +138,9 @@ KT_API void kt_measure_options_init(kt_measure_options *opts);
  * that is not a multiple of 4 KiB when its pages are measured; a kernel
  * with firmware lacking an SNP_KERNEL_HASHES section (snp) or a
  * hashes-table GPA (sev/seves); more than one vCPU when the reset EIP is 0.
+ * Keeps no global state (safe to call from several threads); for images of
+ * 1 MiB or more it hashes firmware pages on up to 4 short-lived threads of
+ * its own (the digest does not depend on it).
  */
 KT_API KT_MUST_CHECK kt_status kt_measure(const kt_measure_options *opts,
                                           uint8_t digest[KT_MEASURE_DIGEST_SIZE],
@@ -195,7 +198,10 @@ KT_API KT_MUST_CHECK kt_status kt_measure_parse_int(const char *text, bool auto_
  * or strings in the forms kt_measure_parse_int() takes (vcpu_sig and
  * guest_features also 0x…). Unknown keys, wrong types, and every condition
  * kt_measure() refuses are errors; so are the other modes, whose digests
- * are not SNP launch measurements. Files larger than 1 GiB are refused.
+ * are not SNP launch measurements. The description is capped at 1 MiB,
+ * firmware images at KT_MEASURE_MAX_FIRMWARE, kernels and initrds at 1 GiB.
+ * Files are memory-mapped while the digest is computed. A missing or
+ * unreadable file is KT_E_IO; messages name the description and the key.
  */
 KT_API KT_MUST_CHECK kt_status kt_measure_from_description(const char *path,
                                                            uint8_t digest[KT_MEASURE_DIGEST_SIZE],
