@@ -156,7 +156,7 @@ const char *kt_kds_cache_dir(const kt_kds_client *c) {
 
 static kt_status set_base(kt_kds_client *c, const char *url, kt_error *err) {
     size_t n = strlen(url);
-    bool scheme = strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+    size_t scheme = strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
     if (!scheme)
         return kt_fail(err, KT_E_INVALID_ARG, "KDS URL '%.200s' is not http:// or https://", url);
     if (strpbrk(url, "?# \t\r\n"))
@@ -165,7 +165,7 @@ static kt_status set_base(kt_kds_client *c, const char *url, kt_error *err) {
                        url);
     while (n > 0 && url[n - 1] == '/')
         n--;
-    if (n <= 8 || n >= sizeof c->base)
+    if (n <= scheme || url[scheme] == '/' || n >= sizeof c->base)
         return kt_fail(err, KT_E_INVALID_ARG, "KDS URL '%.200s' is empty or too long", url);
     memcpy(c->base, url, n);
     c->base[n] = '\0';

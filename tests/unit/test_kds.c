@@ -207,12 +207,17 @@ static void test_urls(void **state) {
     kt_kds_client_free(&c);
     assert_null(c);
 
-    const char *bad[] = {"ftp://kds", "kdsintf.amd.com", "https://kds/?x=1", "https://", "http://a b"};
+    const char *bad[] = {"ftp://kds",  "kdsintf.amd.com", "https://kds/?x=1", "https://",
+                         "http://a b", "http:///path",    "http://h#frag"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         o.base_url = bad[i];
         assert_int_equal(kt_kds_client_new(&o, &c, &err), KT_E_INVALID_ARG);
         assert_null(c);
     }
+    o.base_url = "http://h";
+    assert_int_equal(kt_kds_client_new(&o, &c, &err), KT_OK);
+    assert_string_equal(kt_kds_base_url(c), "http://h");
+    kt_kds_client_free(&c);
 }
 
 static void test_defaults_from_env(void **state) {
