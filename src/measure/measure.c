@@ -378,6 +378,10 @@ static kt_status check_options(const kt_measure_options *o, kt_error *err) {
     } else if (o->svsm || o->vars_size) {
         return kt_fail(err, KT_E_INVALID_ARG, "an SVSM image or OVMF_VARS size needs mode snp:svsm");
     }
+    if (o->has_kernel && o->mode == KT_MEASURE_SNP_OVMF_HASH)
+        return kt_fail(err, KT_E_INVALID_ARG, "mode snp:ovmf-hash measures the firmware only");
+    if (!o->has_kernel && (o->kernel || o->kernel_len || o->kernel_sha256))
+        return kt_fail(err, KT_E_INVALID_ARG, "kernel data given but has_kernel is not set");
     if (o->has_kernel) {
         if ((!o->kernel && o->kernel_len) || (!o->initrd && o->initrd_len))
             return kt_fail(err, KT_E_INVALID_ARG, "kernel or initrd length without data");

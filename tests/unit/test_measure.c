@@ -398,6 +398,15 @@ static void test_measure_modes(void **state) {
     assert_int_equal(kt_measure(&o, digest, &n, &err), KT_OK);
     assert_digest(digest, n, "ovmf-hash-only-amdsev");
 
+    /* Contradictory library options. */
+    o.has_kernel = true;
+    assert_int_equal(kt_measure(&o, digest, &n, &err), KT_E_INVALID_ARG);
+    o.has_kernel = false;
+    o.kernel_sha256 = digest;
+    o.mode = KT_MEASURE_SNP;
+    assert_int_equal(kt_measure(&o, digest, &n, &err), KT_E_INVALID_ARG);
+    o.kernel_sha256 = NULL;
+
     /* vCPU count limits. */
     o.mode = KT_MEASURE_SNP;
     o.vcpus = 0;
