@@ -347,6 +347,10 @@ static int run(int argc, char **argv) {
         return kt_cli_fail(argv[0], &(kt_error){KT_E_NOMEM, "out of memory"});
     }
     st = kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
+    /* What the KDS source could not do but did not fail on (a stale cache entry,
+     * a CRL it could not fetch, every URL an offline run was missing). */
+    for (size_t i = 0; in.kds && i < kt_kds_warning_count(in.kds); i++)
+        fprintf(stderr, "katana-tee verify: warning: %s\n", kt_kds_warning(in.kds, i));
     char *text = NULL;
     kt_error rerr = {0};
     kt_status rst = a.json ? kt_verdict_to_json(verdict, &text, &rerr)
