@@ -38,7 +38,11 @@ enum {
 #define NODE_HEALTH_MAX_AGE_S 5
 #define HTTP_TOO_LARGE 413u /* MHD renamed its constant across versions */
 
-/* A reference-counted quote text ("0x…"), shared by the cache and the requests using it. */
+/*
+ * The rendered result object of one attestation, {"quote":…,"blockNumber":N}, reference
+ * counted and shared by the cache and the requests answering with it: a cached answer
+ * costs a copy, not a JSON rebuild of a 2.4 KB hex string.
+ */
 typedef struct qstr {
     atomic_uint refs;
     size_t len;
@@ -176,18 +180,6 @@ static json_t *rpc_error(const json_t *id, int code, const char *fmt, ...) {
     return r;
 }
 
-/* Steals result. */
-static json_t *rpc_result(const json_t *id, json_t *result) {
-    json_t *r = json_object();
-    if (!r || !result || json_object_set_new(r, "jsonrpc", json_string("2.0")) != 0 ||
-        json_object_set_new(r, "id", id ? json_deep_copy(id) : json_null()) != 0 ||
-        json_object_set_new(r, "result", result) != 0) {
-        json_decref(r);
-        return NULL;
-    }
-    return r;
-}
-
 /* ---- the state to attest ----------------------------------------------------------------- */
 
 static kt_status get_state(kt_rpc_server *s, const kt_block_id *id, kt_block_state *out,
@@ -245,15 +237,24 @@ static void flight_release(kt_rpc_server *s, flight *f) {
     free(f);
 }
 
-static qstr *make_quote_text(const uint8_t *quote, size_t len) {
-    qstr *q = malloc(sizeof *q + 2 * len + 3);
+/* Field names and order as Katana's TeeQuoteResponse (camelCase); only hex and digits inside. */
+static qstr *make_result_text(const uint8_t *quote, size_t len, const kt_block_state *key) {
+    char root[KT_FELT_HEX_MAX], hash[KT_FELT_HEX_MAX];
+    kt_felt_to_hex(&key->state_root, root);
+    kt_felt_to_hex(&key->block_hash, hash);
+    char tail[3 * KT_FELT_HEX_MAX + 96];
+    int tn = snprintf(tail, sizeof tail, "\",\"stateRoot\":\"%s\",\"blockHash\":\"%s\",\"blockNumber\":%" PRIu64 "}",
+                      root, hash, key->block_number);
+    static const char head[] = "{\"quote\":\"0x";
+    size_t n = sizeof head - 1 + 2 * len + (size_t)tn;
+    qstr *q = malloc(sizeof *q + n + 1);
     if (!q)
         return NULL;
     atomic_init(&q->refs, 1);
-    q->text[0] = '0';
-    q->text[1] = 'x';
-    kt_hex_encode(quote, len, q->text + 2);
-    q->len = 2 * len + 2;
+    memcpy(q->text, head, sizeof head - 1);
+    kt_hex_encode(quote, len, q->text + sizeof head - 1);
+    memcpy(q->text + sizeof head - 1 + 2 * len, tail, (size_t)tn + 1);
+    q->len = n;
     return q;
 }
 
@@ -277,7 +278,7 @@ static kt_status run_attester(kt_rpc_server *s, const kt_block_state *key, qstr 
                   key->block_number, kt_status_name(st), quoted(err->message, q, sizeof q), us);
         return st;
     }
-    *out = make_quote_text(quote, quote_len);
+    *out = make_result_text(quote, quote_len, key);
     kt_bytes_free(quote);
     if (!*out)
         return kt_fail_oom(err);
@@ -399,12 +400,22 @@ static bool quote_params(const json_t *params, kt_block_id *id, const json_t *ri
     return true;
 }
 
-static json_t *generate_quote(kt_rpc_server *s, const json_t *params, const json_t *rid) {
+/* A JSON value as compact text, consuming it (NULL stays NULL). */
+static char *render(json_t *v) {
+    char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(v);
+    return text;
+}
+
+/* Answer text for one tee_generateQuote call; *code is 0 or the error code sent. */
+static char *generate_quote(kt_rpc_server *s, const json_t *params, const json_t *rid, int *code) {
     atomic_fetch_add_explicit(&s->quote_requests, 1, memory_order_relaxed);
     json_t *resp = NULL;
     kt_block_id id;
-    if (!quote_params(params, &id, rid, &resp))
-        return resp;
+    if (!quote_params(params, &id, rid, &resp)) {
+        *code = RPC_INVALID_PARAMS;
+        return render(resp);
+    }
     kt_block_state bs;
     kt_error err = {0};
     kt_status st = get_state(s, &id, &bs, &err);
@@ -412,32 +423,42 @@ static json_t *generate_quote(kt_rpc_server *s, const json_t *params, const json
         char q[600];
         log_event(s, KT_LOG_WARN, "provider_error", "status=%s error=%s", kt_status_name(st),
                   quoted(err.message, q, sizeof q));
-        return rpc_error(rid, RPC_TEE_PROVIDER, "Provider error: %s", err.message);
+        *code = RPC_TEE_PROVIDER;
+        return render(rpc_error(rid, RPC_TEE_PROVIDER, "Provider error: %s", err.message));
     }
-    qstr *quote = NULL;
-    st = attest(s, &bs, &quote, &err);
+    qstr *result = NULL;
+    st = attest(s, &bs, &result, &err);
     if (st != KT_OK) {
-        if (attester_unavailable(st))
-            return rpc_error(rid, RPC_TEE_NOT_AVAILABLE, "TEE not available: %s", err.message);
-        return rpc_error(rid, RPC_TEE_QUOTE_FAILED, "Quote generation failed: %s", err.message);
+        if (attester_unavailable(st)) {
+            *code = RPC_TEE_NOT_AVAILABLE;
+            return render(rpc_error(rid, RPC_TEE_NOT_AVAILABLE, "TEE not available: %s", err.message));
+        }
+        *code = RPC_TEE_QUOTE_FAILED;
+        return render(rpc_error(rid, RPC_TEE_QUOTE_FAILED, "Quote generation failed: %s", err.message));
     }
-    char root[KT_FELT_HEX_MAX], hash[KT_FELT_HEX_MAX];
-    kt_felt_to_hex(&bs.state_root, root);
-    kt_felt_to_hex(&bs.block_hash, hash);
-    /* field order and names as Katana's TeeQuoteResponse (camelCase) */
-    json_t *result = json_object();
-    if (result && (json_object_set_new(result, "quote", json_stringn_nocheck(quote->text, quote->len)) ||
-                   json_object_set_new(result, "stateRoot", json_string_nocheck(root)) ||
-                   json_object_set_new(result, "blockHash", json_string_nocheck(hash)) ||
-                   json_object_set_new(result, "blockNumber",
-                                       json_integer((json_int_t)bs.block_number)))) {
-        json_decref(result);
-        result = NULL;
+    *code = 0;
+    char *idtext = rid ? json_dumps(rid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":", mid[] = ",\"result\":";
+    const char *idt = idtext ? idtext : "null";
+    size_t il = strlen(idt);
+    size_t n = sizeof head - 1 + il + sizeof mid - 1 + result->len + 1;
+    char *out = (rid && !idtext) ? NULL : malloc(n + 1);
+    if (out) {
+        char *p = out;
+        memcpy(p, head, sizeof head - 1);
+        p += sizeof head - 1;
+        memcpy(p, idt, il);
+        p += il;
+        memcpy(p, mid, sizeof mid - 1);
+        p += sizeof mid - 1;
+        memcpy(p, result->text, result->len);
+        p += result->len;
+        *p++ = '}';
+        *p = '\0';
     }
-    qstr_unref(quote);
-    if (!result)
-        return rpc_error(rid, RPC_INTERNAL, "Internal error: out of memory");
-    return rpc_result(rid, result);
+    free(idtext);
+    qstr_unref(result);
+    return out;
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
@@ -529,49 +550,81 @@ static json_t *proxy_call(kt_rpc_server *s, const json_t *req, const json_t *rid
     return out;
 }
 
-/* Answer one call; NULL when it was a notification (nothing to send). */
-static json_t *handle_call(kt_rpc_server *s, const json_t *req) {
+static char oom_text[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"Internal error: out of memory\"}}";
+
+/* Answer text for one call; NULL when it was a notification, oom_text when memory ran out. */
+static char *handle_call(kt_rpc_server *s, const json_t *req) {
     atomic_fetch_add_explicit(&s->rpc_calls, 1, memory_order_relaxed);
     const char *method = NULL;
     const json_t *id = NULL, *params = NULL;
-    json_t *resp = NULL;
-    if (!check_request(req, &method, &id, &params, &resp)) {
+    json_t *bad = NULL;
+    char *text = NULL;
+    int code = 0;
+    if (!check_request(req, &method, &id, &params, &bad)) {
         atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
-        return resp;
+        text = render(bad);
+        return text ? text : oom_text;
     }
     bool notification = id == NULL;
     if (strcmp(method, "tee_generateQuote") == 0) {
         if (notification)
             return NULL; /* no one would see the quote: do not spend an attestation on it */
-        resp = generate_quote(s, params, id);
+        text = generate_quote(s, params, id, &code);
     } else if (s->o.proxy && !is_tee_method(method)) {
-        resp = proxy_call(s, req, id);
+        text = render(proxy_call(s, req, id));
         if (notification) {
-            json_decref(resp);
+            free(text);
             return NULL;
         }
-        return resp;
+        return text ? text : oom_text;
     } else {
         if (notification)
             return NULL;
-        resp = rpc_error(id, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", method);
+        code = RPC_METHOD_NOT_FOUND;
+        text = render(rpc_error(id, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", method));
     }
-    if (!resp || json_object_get(resp, "error"))
+    if (code || !text)
         atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
     if (log_on(s, KT_LOG_DEBUG)) {
-        const json_t *e = resp ? json_object_get(resp, "error") : NULL;
         char m[160];
-        log_event(s, KT_LOG_DEBUG, "call", "method=%s code=%" JSON_INTEGER_FORMAT,
-                  quoted(method, m, sizeof m),
-                  e ? json_integer_value(json_object_get(e, "code")) : (json_int_t)0);
+        log_event(s, KT_LOG_DEBUG, "call", "method=%s code=%d", quoted(method, m, sizeof m), code);
     }
-    return resp;
+    return text ? text : oom_text;
 }
 
 static char *dump(const json_t *v, size_t *len) {
     char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     *len = text ? strlen(text) : 0;
     return text;
+}
+
+/* Join answer texts into a batch answer "[a,b,…]" (frees them); NULL when out of memory. */
+static char *join_batch(char **parts, size_t n, size_t *len) {
+    size_t total = 2;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(parts[i]) + 1;
+    char *out = malloc(total + 1);
+    size_t j = 0;
+    if (out)
+        out[j++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (out) {
+            if (i)
+                out[j++] = ',';
+            size_t l = strlen(parts[i]);
+            memcpy(out + j, parts[i], l);
+            j += l;
+        }
+        if (parts[i] != oom_text)
+            free(parts[i]);
+    }
+    if (out) {
+        out[j++] = ']';
+        out[j] = '\0';
+        *len = j;
+    }
+    return out;
 }
 
 void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int *http_status,
@@ -581,36 +634,38 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
     *out_len = 0;
     json_error_t je;
     json_t *doc = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-    json_t *resp = NULL;
+    char *text = NULL;
     if (!doc) {
         atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
-        resp = rpc_error(NULL, RPC_PARSE, "Parse error: %s (line %d, column %d)", je.text, je.line,
-                         je.column);
+        text = render(rpc_error(NULL, RPC_PARSE, "Parse error: %s (line %d, column %d)", je.text,
+                                je.line, je.column));
     } else if (json_is_array(doc)) {
         size_t n = json_array_size(doc);
         if (n == 0) {
-            resp = rpc_error(NULL, RPC_INVALID_REQUEST, "Invalid request: empty batch");
+            atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
+            text = render(rpc_error(NULL, RPC_INVALID_REQUEST, "Invalid request: empty batch"));
         } else if (n > s->o.max_batch) {
-            resp = rpc_error(NULL, RPC_INVALID_REQUEST,
-                             "Invalid request: batch of %zu calls exceeds the limit of %zu", n,
-                             s->o.max_batch);
+            atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
+            text = render(rpc_error(NULL, RPC_INVALID_REQUEST,
+                                    "Invalid request: batch of %zu calls exceeds the limit of %zu",
+                                    n, s->o.max_batch));
         } else {
-            resp = json_array();
-            for (size_t i = 0; resp && i < n; i++) {
-                json_t *r = handle_call(s, json_array_get(doc, i));
-                if (r && json_array_append_new(resp, r) != 0) {
-                    json_decref(resp);
-                    resp = NULL;
-                }
+            char **parts = calloc(n, sizeof *parts);
+            size_t k = 0;
+            for (size_t i = 0; parts && i < n; i++) {
+                char *r = handle_call(s, json_array_get(doc, i));
+                if (r)
+                    parts[k++] = r;
             }
-            if (resp && json_array_size(resp) == 0) { /* notifications only */
-                json_decref(resp);
+            if (parts && k == 0) { /* notifications only: nothing to answer */
+                free(parts);
                 json_decref(doc);
                 return;
             }
+            if (parts)
+                text = join_batch(parts, k, out_len);
+            free(parts);
         }
-        if (!resp || json_is_object(resp))
-            atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
     } else {
         const char *method = NULL;
         const json_t *id = NULL, *params = NULL;
@@ -637,25 +692,29 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
             }
             kt_http_response_free(&nresp);
             atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
-            resp = id ? rpc_error(id, RPC_TEE_PROVIDER, "Provider error: %s", err.message) : NULL;
+            if (!id) {
+                json_decref(doc);
+                return; /* a notification: no one to tell */
+            }
+            text = render(rpc_error(id, RPC_TEE_PROVIDER, "Provider error: %s", err.message));
         } else {
             json_decref(bad);
-            resp = handle_call(s, doc);
-        }
-        if (!resp) {
-            json_decref(doc);
-            return; /* notification */
+            text = handle_call(s, doc);
+            if (!text) {
+                json_decref(doc);
+                return; /* notification */
+            }
         }
     }
     json_decref(doc);
-    if (resp)
-        *out = dump(resp, out_len);
-    json_decref(resp);
+    if (text == oom_text)
+        text = NULL;
+    *out = text;
+    if (text && !*out_len)
+        *out_len = strlen(text);
     if (!*out) {
-        static const char oom[] =
-            "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"Internal error: out of memory\"}}";
-        *out = strdup(oom);
-        *out_len = *out ? sizeof oom - 1 : 0;
+        *out = strdup(oom_text);
+        *out_len = *out ? sizeof oom_text - 1 : 0;
         *http_status = *out ? 200 : 500;
     }
 }
