@@ -246,26 +246,29 @@ KT_FE_INLINE void kt_fe_mul_lazy_adx(kt_fe *r, const kt_fe *a, const kt_fe *b) {
                 KT_FE_ADX_STEP("8", "t1", "t2", "t3", "t4", "t0")
                     KT_FE_ADX_STEP("16", "t2", "t3", "t4", "t0", "t1")
                         KT_FE_ADX_STEP("24", "t3", "t4", "t0", "t1", "t2")
+                /* store here: gcc -march=native otherwise gathers the four words
+                 * into a vector register first, on the critical path */
+                "movq %[t4], 0(%[r])\n\t"
+                "movq %[t0], 8(%[r])\n\t"
+                "movq %[t1], 16(%[r])\n\t"
+                "movq %[t2], 24(%[r])"
             : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
-              [lo] "=&r"(lo), [hi] "=&r"(hi)
-            : [a] "r"(a->v), [b] "r"(b->v), [p3] "m"(kt_fe_p3_mem),
+              [lo] "=&r"(lo), [hi] "=&r"(hi), "=m"(*(uint64_t(*)[4])r->v)
+            : [a] "r"(a->v), [b] "r"(b->v), [r] "r"(r->v), [p3] "m"(kt_fe_p3_mem),
               "m"(*(const uint64_t(*)[4])a->v), "m"(*(const uint64_t(*)[4])b->v)
             : "rax", "rdx", "cc");
-    r->v[0] = t4;
-    r->v[1] = t0;
-    r->v[2] = t1;
-    r->v[3] = t2;
 }
 
 /*
- * The cube in one block: x^2 = mont(x, x) with x read from memory, kept in
- * registers (no store/reload between the two products), then
- * mont(x^2, x) with x^2 as the register operand and x's words in rdx.
- * Generic CIOS steps, with the multiplicand A0..A3 (memory or register)
- * and the accumulator T0..T4 (T4 free on entry) named by the caller.
+ * The cube in one block: s = mont(x, x) with x read from memory, kept in
+ * registers (no store/reload between the two products), then mont(s, x)
+ * with s's words fed to rdx one per step, so each frees its register for
+ * the accumulator: twelve registers in all, which still fits beside
+ * ASan's frame pointer. Generic CIOS steps: B is the word of b for this
+ * step, A0..A3 the multiplicand, T0..T4 the accumulator (T4 free on entry).
  */
-#define KT_FE_ADX_FIRST(BOFF, A0, A1, A2, A3, T0, T1, T2, T3, T4)                       \
-    "movq " BOFF "(%[x]), %%rdx\n\t"                                                     \
+#define KT_FE_ADX_FIRST(B, A0, A1, A2, A3, T0, T1, T2, T3, T4)                          \
+    "movq " B ", %%rdx\n\t"                                                              \
     "mulxq " A0 ", %[" T0 "], %[" T1 "]\n\t"                                             \
     "mulxq " A1 ", %[lo], %[" T2 "]\n\t"                                                 \
     "addq %[lo], %[" T1 "]\n\t"                                                          \
@@ -275,8 +278,8 @@ KT_FE_INLINE void kt_fe_mul_lazy_adx(kt_fe *r, const kt_fe *a, const kt_fe *b) {
     "adcq %[lo], %[" T3 "]\n\t"                                                          \
     "adcq $0, %[" T4 "]\n\t" KT_FE_ADX_REDUCE(T0, T1, T2, T3, T4)
 
-#define KT_FE_ADX_NEXT(BOFF, A0, A1, A2, A3, T0, T1, T2, T3, T4)                        \
-    "movq " BOFF "(%[x]), %%rdx\n\t"                                                     \
+#define KT_FE_ADX_NEXT(B, A0, A1, A2, A3, T0, T1, T2, T3, T4)                           \
+    "movq " B ", %%rdx\n\t"                                                              \
     "xorl %k[hi], %k[hi]\n\t"                                                            \
     "mulxq " A0 ", %[lo], %[hi]\n\t"                                                     \
     "adcxq %[lo], %[" T0 "]\n\t"                                                         \
@@ -297,29 +300,27 @@ KT_FE_INLINE void kt_fe_mul_lazy_adx(kt_fe *r, const kt_fe *a, const kt_fe *b) {
 #define KT_FE_ADX_F(...) KT_FE_ADX_FIRST(__VA_ARGS__)
 #define KT_FE_ADX_N(...) KT_FE_ADX_NEXT(__VA_ARGS__)
 #define KT_FE_XM "0(%[x])", "8(%[x])", "16(%[x])", "24(%[x])"
-#define KT_FE_SR "%[t4]", "%[t0]", "%[t1]", "%[t2]"
 
-/* r = a^3 (Montgomery) in [0, 2p), input below 4p; r may alias a. */
+/* r = a^3 (Montgomery) in [0, 2p), input below 9p; r may alias a. */
 KT_FE_INLINE void kt_fe_cube_lazy_adx(kt_fe *r, const kt_fe *a) {
-    uint64_t t0, t1, t2, t3, t4, u1, u2, u3, u4, lo, hi;
-    __asm__(KT_FE_ADX_F("0", KT_FE_XM, "t0", "t1", "t2", "t3", "t4")
-            KT_FE_ADX_N("8", KT_FE_XM, "t1", "t2", "t3", "t4", "t0")
-            KT_FE_ADX_N("16", KT_FE_XM, "t2", "t3", "t4", "t0", "t1")
-            KT_FE_ADX_N("24", KT_FE_XM, "t3", "t4", "t0", "t1", "t2")
-            /* x^2 = (t4, t0, t1, t2); now x^2 * x */
-            KT_FE_ADX_F("0", KT_FE_SR, "t3", "u1", "u2", "u3", "u4")
-            KT_FE_ADX_N("8", KT_FE_SR, "u1", "u2", "u3", "u4", "t3")
-            KT_FE_ADX_N("16", KT_FE_SR, "u2", "u3", "u4", "t3", "u1")
-            KT_FE_ADX_N("24", KT_FE_SR, "u3", "u4", "t3", "u1", "u2")
+    uint64_t t0, t1, t2, t3, t4, u1, u2, u3, lo, hi;
+    __asm__(KT_FE_ADX_F("0(%[x])", KT_FE_XM, "t0", "t1", "t2", "t3", "t4")
+            KT_FE_ADX_N("8(%[x])", KT_FE_XM, "t1", "t2", "t3", "t4", "t0")
+            KT_FE_ADX_N("16(%[x])", KT_FE_XM, "t2", "t3", "t4", "t0", "t1")
+            KT_FE_ADX_N("24(%[x])", KT_FE_XM, "t3", "t4", "t0", "t1", "t2")
+            /* s = x^2 = (t4, t0, t1, t2); now s * x, s word by word */
+            KT_FE_ADX_F("%[t4]", KT_FE_XM, "t3", "t4", "u1", "u2", "u3")
+            KT_FE_ADX_N("%[t0]", KT_FE_XM, "t4", "u1", "u2", "u3", "t3")
+            KT_FE_ADX_N("%[t1]", KT_FE_XM, "u1", "u2", "u3", "t3", "t4")
+            KT_FE_ADX_N("%[t2]", KT_FE_XM, "u2", "u3", "t3", "t4", "t0")
             : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
-              [u1] "=&r"(u1), [u2] "=&r"(u2), [u3] "=&r"(u3), [u4] "=&r"(u4), [lo] "=&r"(lo),
-              [hi] "=&r"(hi)
+              [u1] "=&r"(u1), [u2] "=&r"(u2), [u3] "=&r"(u3), [lo] "=&r"(lo), [hi] "=&r"(hi)
             : [x] "r"(a->v), [p3] "m"(kt_fe_p3_mem), "m"(*(const uint64_t(*)[4])a->v)
             : "rdx", "cc");
-    r->v[0] = u4;
+    r->v[0] = u3;
     r->v[1] = t3;
-    r->v[2] = u1;
-    r->v[3] = u2;
+    r->v[2] = t4;
+    r->v[3] = t0;
 }
 #endif
 
