@@ -190,7 +190,12 @@ KT_FE_INLINE void kt_fe_cube_lazy(kt_fe *r, const kt_fe *a) {
  * comes closer. Callers must check kt_fe_have_adx() first (CPUID; see
  * src/felt/fe_cpu.c). Same contract as kt_fe_mul_lazy.
  */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/*
+ * Only in optimised builds: the blocks need twelve free general registers,
+ * which an unoptimised build (frame pointer, spills; more so with ASan)
+ * cannot give ("impossible constraints"). -O0 builds use the portable path.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE__)
 #define KT_FE_HAVE_X86_ASM 1
 
 /* nonzero when the CPU has BMI2 and ADX (cached at load time) */

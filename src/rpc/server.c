@@ -949,7 +949,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
     if (s->starting)
-        snprintf(s->start_error, sizeof s->start_error, "%s", text);
+        snprintf(s->start_error, sizeof s->start_error, "%.255s", text); /* first line is enough */
     char q[600];
     log_event(s, KT_LOG_WARN, "http", "message=%s", quoted(text, q, sizeof q));
 }
