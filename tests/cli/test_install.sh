@@ -9,6 +9,11 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 check() { local name=$1; shift; if "$@" >"$tmp/log" 2>&1; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; tail -20 "$tmp/log"; fi; }
 
+# A sanitizer build installs instrumented libraries: consumers need the same flags.
+san=""
+if grep -q '^KATANA_TEE_SANITIZE:BOOL=ON' "$KT_BUILD/CMakeCache.txt"; then
+  san="-fsanitize=address,undefined"
+fi
 check "cmake --install" cmake --install "$KT_BUILD" --prefix "$tmp/prefix"
 libdir=$(ls -d "$tmp"/prefix/lib*/ | head -1)
 
@@ -32,7 +37,7 @@ C
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 check "pkg-config knows katana-tee" pkg-config --exists katana-tee
 check "build against the shared library with pkg-config" \
-  sh -c "cc -std=c11 -Wall -Wextra -Wpedantic -Werror $tmp/app.c \$(pkg-config --cflags --libs katana-tee) -o $tmp/app"
+  sh -c "cc $san -std=c11 -Wall -Wextra -Wpedantic -Werror $tmp/app.c \$(pkg-config --cflags --libs katana-tee) -o $tmp/app"
 check "run it" env LD_LIBRARY_PATH="$libdir" "$tmp/app"
 check "headers compile as C++" sh -c "printf '#include <katana_tee/katana_tee.h>\nint main(){kt_error e{}; return (int)e.status;}\n' | g++ -x c++ -std=c++11 -Wall -Wextra -Werror -I$tmp/prefix/include - -o $tmp/cxx"
 check "SONAME is versioned" sh -c "objdump -p $libdir/libkatana-tee.so | grep -q 'SONAME *libkatana-tee.so.0'"
@@ -46,7 +51,8 @@ find_package(katana-tee REQUIRED)
 add_executable(app app.c)
 target_link_libraries(app PRIVATE katana-tee::katana-tee-static)
 CM
-check "find_package(katana-tee) configures" cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+check "find_package(katana-tee) configures" cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san"
 check "and builds against the static library" cmake --build "$tmp/cm/build"
 check "and runs" "$tmp/cm/build/app"
 
