@@ -56,7 +56,7 @@ static kt_status want_tcb(json_t *v, const char *key, const char *what, kt_tcb_m
                            "%s: \"%s\" has unknown component \"%s\" (boot_loader, tee, snp, "
                            "microcode, fmc)",
                            what, key, k);
-        json_int_t n;
+        json_int_t n = 0;
         kt_status st = want_uint(x, k, what, 255, &n, err);
         if (st != KT_OK)
             return st;
@@ -113,8 +113,8 @@ static kt_status want_platform_bits(json_t *v, const char *key, const char *what
 
 static kt_status apply_key(kt_policy *p, const char *k, json_t *v, const char *what,
                            kt_error *err) {
-    json_int_t n;
-    uint8_t ver[3];
+    json_int_t n = 0;
+    uint8_t ver[3] = {0, 0, 0};
     kt_status st;
     if (strcmp(k, "measurements") == 0) {
         if (!json_is_array(v) || json_array_size(v) > KT_POLICY_MAX_MEASUREMENTS)

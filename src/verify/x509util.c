@@ -198,6 +198,7 @@ bad:
 #define AMD_ARC "1.3.6.1.4.1.3704.1."
 
 static const ASN1_OCTET_STRING *find_ext(const X509 *cert, const char *oid, int *count) {
+    *count = 0;
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     if (!obj)
         return NULL;
