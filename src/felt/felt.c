@@ -4,6 +4,7 @@
 
 #include "felt/fe.h"
 #include "util/error.h"
+#include "util/hexdigit.h"
 
 /* p as canonical limbs */
 static const uint64_t kt_felt_p[4] = {1u, 0u, 0u, KT_FE_P3};
@@ -17,15 +18,6 @@ static uint64_t below_p(const uint64_t a[4]) {
     return (uint64_t)(acc >> 64 & 1u);
 }
 
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Longest decimal text accepted: 2^256 - 1 has 78 digits. */
 #define KT_FELT_DEC_MAX 78
@@ -48,7 +40,7 @@ kt_status kt_felt_parse(const char *text, size_t len, kt_felt *out, const char *
         if (digits == 0)
             return kt_fail(err, KT_E_PARSE, "%s: \"0x\" without hex digits", what);
         for (size_t i = 2; i < len; i++)
-            if (hex_digit(text[i]) < 0)
+            if (kt_hex_digit_value(text[i]) < 0)
                 return kt_fail(err, KT_E_PARSE, "%s: not a hex digit at position %zu", what, i);
         if (digits > 64)
             return kt_fail(err, KT_E_TOO_LARGE,
@@ -57,7 +49,7 @@ kt_status kt_felt_parse(const char *text, size_t len, kt_felt *out, const char *
         for (size_t i = 0; i < digits; i++) {
             /* digit i from the right goes to bits 4i.. */
             size_t k = digits - 1 - i;
-            uint64_t d = (uint64_t)hex_digit(text[2 + k]);
+            uint64_t d = (uint64_t)kt_hex_digit_value(text[2 + k]);
             v[i / 16] |= d << (4 * (i % 16));
         }
     } else {

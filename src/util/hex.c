@@ -1,8 +1,9 @@
 #include "katana_tee/hex.h"
 
 #include "util/error.h"
+#include "util/hexdigit.h"
 
-static int hex_value(char c) {
+int kt_hex_digit_value(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -35,8 +36,8 @@ kt_status kt_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t 
         return kt_fail(err, KT_E_TOO_LARGE, "%s: %zu bytes of hex exceed the limit of %zu", what,
                        digits / 2, out_cap);
     for (size_t i = 0; i < digits; i += 2) {
-        int hi = hex_value(text[skip + i]);
-        int lo = hex_value(text[skip + i + 1]);
+        int hi = kt_hex_digit_value(text[skip + i]);
+        int lo = kt_hex_digit_value(text[skip + i + 1]);
         if (hi < 0 || lo < 0) {
             size_t bad = skip + i + (hi < 0 ? 0 : 1);
             return kt_fail(err, KT_E_PARSE, "%s: not a hex digit at position %zu", what, bad);

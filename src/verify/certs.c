@@ -161,45 +161,34 @@ static bool looks_like_pem(const uint8_t *bytes, size_t len) {
 }
 
 /* Add every certificate / CRL of a PEM text (a bundle holds several). */
+typedef struct pem_add {
+    kt_certs *certs;
+    kt_cert_role role;
+    const char *origin;
+    bool replace;
+} pem_add;
+
+static kt_status add_pem_block(void *ctx, const char *type, const uint8_t *der, size_t len,
+                               int index, kt_error *err) {
+    pem_add *a = ctx;
+    if (strcmp(type, "CERTIFICATE") != 0 && strcmp(type, "X509 CRL") != 0 &&
+        strcmp(type, "TRUSTED CERTIFICATE") != 0)
+        return kt_fail(err, KT_E_CERT_FORMAT, "%s: PEM block '%s' is not a certificate or CRL",
+                       a->origin, type);
+    char where[160];
+    snprintf(where, sizeof where, index ? "%s (#%d)" : "%s", a->origin, index + 1);
+    /* A bundle fills several roles, so a fixed role only applies to its first block. */
+    return add_der(a->certs, index == 0 ? a->role : KT_ROLE_AUTO, der, len, where, a->replace,
+                   err);
+}
+
 static kt_status add_pem(kt_certs *certs, kt_cert_role role, const uint8_t *pem, size_t len,
                          const char *origin, bool replace, kt_error *err) {
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (!bio)
-        return kt_fail_oom(err);
-    kt_status st = KT_OK;
+    pem_add a = {certs, role, origin, replace};
     int count = 0;
-    for (;;) {
-        char *name = NULL, *header = NULL;
-        unsigned char *data = NULL;
-        long dlen = 0;
-        if (!PEM_read_bio(bio, &name, &header, &data, &dlen)) {
-            ERR_clear_error();
-            break;
-        }
-        bool known = strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CRL") == 0 ||
-                     strcmp(name, "TRUSTED CERTIFICATE") == 0;
-        if (!known) {
-            st = kt_fail(err, KT_E_CERT_FORMAT, "%s: PEM block '%s' is not a certificate or CRL",
-                         origin, name);
-        } else {
-            char where[160];
-            snprintf(where, sizeof where, count ? "%s (#%d)" : "%s", origin, count + 1);
-            /* A bundle fills several roles, so a fixed role only applies to a single block. */
-            st = add_der(certs, count == 0 ? role : KT_ROLE_AUTO, data, (size_t)dlen, where,
-                         replace, err);
-        }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (st != KT_OK)
-            break;
-        count++;
-    }
-    BIO_free(bio);
+    kt_status st = kt_pem_foreach(pem, len, add_pem_block, &a, &count, err);
     if (st == KT_OK && count == 0)
         st = kt_fail(err, KT_E_CERT_FORMAT, "%s: no PEM certificate or CRL found", origin);
-    if (st == KT_OK && count > 1 && role != KT_ROLE_AUTO)
-        st = KT_OK; /* bundle: roles were detected per block */
     return st;
 }
 

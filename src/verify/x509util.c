@@ -2,11 +2,15 @@
 #include "verify/x509util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -15,7 +19,38 @@
 #include "util/error.h"
 
 bool kt_x509_subject_cn(const X509 *cert, char *out, size_t cap) {
-    const X509_NAME *name = X509_get_subject_name(cert);
+    return kt_x509_name_cn(X509_get_subject_name(cert), out, cap);
+}
+
+kt_status kt_pem_foreach(const uint8_t *pem, size_t len, kt_pem_block_fn fn, void *ctx,
+                         int *count, kt_error *err) {
+    if (count)
+        *count = 0;
+    if (len > INT32_MAX)
+        return kt_fail(err, KT_E_TOO_LARGE, "PEM text of %zu bytes is too large", len);
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (!bio)
+        return kt_fail_oom(err);
+    kt_status st = KT_OK;
+    for (int index = 0; st == KT_OK; index++) {
+        char *type = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long dlen = 0;
+        if (!PEM_read_bio(bio, &type, &header, &data, &dlen))
+            break; /* no further block */
+        st = fn(ctx, type, data, (size_t)dlen, index, err);
+        if (count)
+            *count = index + 1;
+        OPENSSL_free(type);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    return st;
+}
+
+bool kt_x509_name_cn(const X509_NAME *name, char *out, size_t cap) {
     int idx = name ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
     if (idx < 0)
         return false;

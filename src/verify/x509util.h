@@ -12,8 +12,22 @@
 #include "katana_tee/report.h"
 #include "katana_tee/status.h"
 
-/* Copy the subject CN into out; false if there is none or it does not fit. */
+/* Copy a name's CN into out; false if there is none, it does not fit or holds a NUL. */
+bool kt_x509_name_cn(const X509_NAME *name, char *out, size_t cap);
+
+/* The subject CN (kt_x509_name_cn of the subject). */
 bool kt_x509_subject_cn(const X509 *cert, char *out, size_t cap);
+
+/*
+ * Walk the PEM blocks of a text in order: fn receives each block's type
+ * ("CERTIFICATE", "X509 CRL", ...), its DER bytes and its index; a non-OK
+ * status from fn stops the walk and is returned. *count (may be NULL)
+ * receives the number of blocks seen. Text after the last block is ignored.
+ */
+typedef kt_status (*kt_pem_block_fn)(void *ctx, const char *type, const uint8_t *der, size_t len,
+                                     int index, kt_error *err);
+kt_status kt_pem_foreach(const uint8_t *pem, size_t len, kt_pem_block_fn fn, void *ctx,
+                         int *count, kt_error *err);
 
 /* Product named by an AMD CA CN suffix ("ARK-Milan", "SEV-Genoa", "SEV-VLEK-Turin"). */
 kt_product kt_x509_product_from_cn(const char *cn);
