@@ -22,6 +22,7 @@
 #include "katana_tee/report.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 #define TSM_PATH_MAX 4096
 #define TSM_ENTRY_MAX (TSM_PATH_MAX - 64) /* room for "/<attribute>" */
@@ -121,19 +122,10 @@ static int write_all(const char *path, const void *data, size_t len) {
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return errno;
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            close(fd);
-            return e;
-        }
-        p += n;
-        left -= (size_t)n;
+    int e = kt_write_all(fd, data, len);
+    if (e != 0) {
+        close(fd);
+        return e;
     }
     /* configfs commits a binary attribute on close */
     if (close(fd) != 0 && errno != EINTR)

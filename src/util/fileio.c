@@ -55,6 +55,21 @@ kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len
     return KT_OK;
 }
 
+int kt_write_all(int fd, const void *data, size_t len) {
+    const uint8_t *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        p += n;
+        left -= (size_t)n;
+    }
+    return 0;
+}
+
 kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                kt_error *err) {
     size_t plen = strlen(path);
@@ -69,21 +84,12 @@ kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, m
         return kt_fail(err, KT_E_IO, "cannot create a temporary file for %s: %s", path,
                        strerror(e));
     }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return kt_fail(err, KT_E_IO, "cannot write %s: %s", path, strerror(e));
-        }
-        p += n;
-        left -= (size_t)n;
+    int werr = kt_write_all(fd, data, len);
+    if (werr != 0) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return kt_fail(err, KT_E_IO, "cannot write %s: %s", path, strerror(werr));
     }
     if (fchmod(fd, mode) != 0 || fsync(fd) != 0 || close(fd) != 0) {
         int e = errno;

@@ -19,6 +19,9 @@
  */
 kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err);
 
+/* Write all len bytes to fd, retrying short writes and EINTR. Returns 0 or an errno value. */
+int kt_write_all(int fd, const void *data, size_t len);
+
 /* Write len bytes to path atomically with the given mode (e.g. 0644). */
 kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                kt_error *err);
