@@ -487,7 +487,7 @@ kt_status kt_sim_read_key(const char *path, EVP_PKEY **out, kt_error *err) {
     *out = NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    kt_status st = kt_file_read(path, KEY_FILE_MAX, &data, &len, err);
+    kt_status st = kt_file_read_secret(path, KEY_FILE_MAX, &data, &len, err);
     if (st != KT_OK)
         return st;
     BIO *b = BIO_new_mem_buf(data, (int)len);

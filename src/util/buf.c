@@ -1,5 +1,7 @@
 #include "util/buf.h"
 
+#include "util/error.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@ void kt_buf_init(kt_buf *b, size_t max) {
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->secret = false;
 }
 
 static bool buf_reserve(kt_buf *b, size_t need) {
@@ -16,9 +19,22 @@ static bool buf_reserve(kt_buf *b, size_t need) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    uint8_t *p = realloc(b->data, cap);
-    if (!p)
-        return false;
+    uint8_t *p;
+    if (b->secret) {
+        /* realloc may leave the old bytes in freed memory: copy, then wipe. */
+        p = malloc(cap);
+        if (!p)
+            return false;
+        if (b->len)
+            memcpy(p, b->data, b->len);
+        if (b->data)
+            kt_wipe(b->data, b->cap);
+        free(b->data);
+    } else {
+        p = realloc(b->data, cap);
+        if (!p)
+            return false;
+    }
     b->data = p;
     b->cap = cap;
     return true;
@@ -43,6 +59,8 @@ bool kt_buf_terminate(kt_buf *b) {
 }
 
 void kt_buf_free(kt_buf *b) {
+    if (b->secret && b->data)
+        kt_wipe(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

@@ -15,6 +15,7 @@ typedef struct kt_buf {
     size_t len;
     size_t cap;
     size_t max; /* hard limit on len; 0 means "no data accepted" */
+    bool secret; /* wipe memory it gives up (on growth and in kt_buf_free) */
 } kt_buf;
 
 void kt_buf_init(kt_buf *b, size_t max);

@@ -12,7 +12,20 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+static kt_status read_file(const char *path, size_t max, bool secret, uint8_t **data, size_t *len,
+                           kt_error *err);
+
 kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err) {
+    return read_file(path, max, false, data, len, err);
+}
+
+kt_status kt_file_read_secret(const char *path, size_t max, uint8_t **data, size_t *len,
+                              kt_error *err) {
+    return read_file(path, max, true, data, len, err);
+}
+
+static kt_status read_file(const char *path, size_t max, bool secret, uint8_t **data, size_t *len,
+                           kt_error *err) {
     *data = NULL;
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -25,6 +38,7 @@ kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len
     }
     kt_buf b;
     kt_buf_init(&b, max);
+    b.secret = secret;
     uint8_t chunk[16384];
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
@@ -34,6 +48,7 @@ kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len
             int e = errno;
             close(fd);
             kt_buf_free(&b);
+            kt_wipe(chunk, sizeof chunk);
             return kt_fail(err, KT_E_IO, "cannot read %s: %s", path, strerror(e));
         }
         if (n == 0)
@@ -41,11 +56,14 @@ kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len
         if (!kt_buf_append(&b, chunk, (size_t)n)) {
             close(fd);
             kt_buf_free(&b);
+            kt_wipe(chunk, sizeof chunk);
             return kt_fail(err, KT_E_TOO_LARGE, "%s is larger than the limit of %zu bytes", path,
                            max);
         }
     }
     close(fd);
+    if (secret)
+        kt_wipe(chunk, sizeof chunk); /* the last chunk of a key */
     if (!kt_buf_terminate(&b)) {
         kt_buf_free(&b);
         return kt_fail(err, KT_E_NOMEM, "out of memory reading %s", path);

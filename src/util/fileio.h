@@ -19,6 +19,13 @@
  */
 kt_status kt_file_read(const char *path, size_t max, uint8_t **data, size_t *len, kt_error *err);
 
+/*
+ * kt_file_read for secrets (private keys): every intermediate buffer is wiped
+ * as it is given up. The caller wipes the result with kt_wipe before free.
+ */
+kt_status kt_file_read_secret(const char *path, size_t max, uint8_t **data, size_t *len,
+                              kt_error *err);
+
 /* Write all len bytes to fd, retrying short writes and EINTR. Returns 0 or an errno value. */
 int kt_write_all(int fd, const void *data, size_t len);
 
