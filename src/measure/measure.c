@@ -7,6 +7,7 @@
 
 #include "measure/measure_internal.h"
 #include "util/error.h"
+#include "util/hexdigit.h"
 
 #define PAGE_MASK 0xfffu
 #define BSP_EIP 0xFFFFFFF0u
@@ -124,16 +125,6 @@ kt_status kt_measure_vcpu_sig_by_name(const char *name, uint32_t *sig, kt_error 
 
 /* ---- Python-style integers ------------------------------------------------ */
 
-static int digit_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A' + 10;
-    return 99;
-}
-
 static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -182,7 +173,8 @@ kt_status kt_measure_parse_int(const char *text, bool auto_base, uint64_t max, u
             prev_us = true;
             continue;
         }
-        unsigned d = (unsigned)digit_value(*q);
+        /* bases are 2, 8, 10 or 16: the hex codec's digits cover them; -1 is >= any base */
+        unsigned d = (unsigned)kt_hex_digit_value(*q);
         if (d >= base)
             return kt_fail(err, KT_E_PARSE, "%s: '%s' is not an integer", what, text);
         prev_us = false;
