@@ -134,35 +134,36 @@ bool kt_felt_equal(const kt_felt *a, const kt_felt *b) {
     return d == 0;
 }
 
+/* The public felt and the internal element hold the same four limbs. */
+static kt_fe fe_of(const kt_felt *f) {
+    kt_fe x;
+    memcpy(x.v, f->limb, sizeof x.v);
+    return x;
+}
+
+static kt_felt felt_of(const kt_fe *x) {
+    kt_felt f;
+    memcpy(f.limb, x->v, sizeof f.limb);
+    return f;
+}
+
 /* Addition and subtraction are the same in Montgomery and canonical form. */
 kt_felt kt_felt_add(const kt_felt *a, const kt_felt *b) {
-    kt_fe x, y, r;
-    memcpy(x.v, a->limb, sizeof x.v);
-    memcpy(y.v, b->limb, sizeof y.v);
+    kt_fe x = fe_of(a), y = fe_of(b), r;
     kt_fe_add(&r, &x, &y);
-    kt_felt out;
-    memcpy(out.limb, r.v, sizeof out.limb);
-    return out;
+    return felt_of(&r);
 }
 
 kt_felt kt_felt_sub(const kt_felt *a, const kt_felt *b) {
-    kt_fe x, y, r;
-    memcpy(x.v, a->limb, sizeof x.v);
-    memcpy(y.v, b->limb, sizeof y.v);
+    kt_fe x = fe_of(a), y = fe_of(b), r;
     kt_fe_sub(&r, &x, &y);
-    kt_felt out;
-    memcpy(out.limb, r.v, sizeof out.limb);
-    return out;
+    return felt_of(&r);
 }
 
 /* mont(a, b) = a*b/R; multiplying that by R^2 (mont(., R^2)) gives a*b. */
 kt_felt kt_felt_mul(const kt_felt *a, const kt_felt *b) {
-    kt_fe x, y, r;
-    memcpy(x.v, a->limb, sizeof x.v);
-    memcpy(y.v, b->limb, sizeof y.v);
+    kt_fe x = fe_of(a), y = fe_of(b), r;
     kt_fe_mul(&r, &x, &y);
     kt_fe_mul(&r, &r, &kt_fe_r2);
-    kt_felt out;
-    memcpy(out.limb, r.v, sizeof out.limb);
-    return out;
+    return felt_of(&r);
 }
