@@ -375,6 +375,20 @@ kt_status kt_sim_make_leaf(kt_product product, kt_sim_signer signer, X509 *ca, E
     return KT_OK;
 }
 
+/* Move DER that OpenSSL allocated (buf, n bytes) into a malloc'd copy the caller
+ * frees with kt_bytes_free; buf is released either way. */
+static kt_status own_der(unsigned char *buf, int n, uint8_t **der, size_t *len, kt_error *err) {
+    *der = malloc((size_t)n);
+    if (!*der) {
+        OPENSSL_free(buf);
+        return kt_fail_oom(err);
+    }
+    memcpy(*der, buf, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_free(buf);
+    return KT_OK;
+}
+
 kt_status kt_sim_build_crl(X509 *ark, EVP_PKEY *ark_key, const uint64_t *serials, size_t count,
                            int64_t this_update, int64_t next_update, uint8_t **der, size_t *len,
                            kt_error *err) {
@@ -416,15 +430,7 @@ kt_status kt_sim_build_crl(X509 *ark, EVP_PKEY *ark_key, const uint64_t *serials
     X509_CRL_free(crl);
     if (n <= 0)
         return ossl_fail(err, "building the CRL");
-    *der = malloc((size_t)n);
-    if (!*der) {
-        OPENSSL_free(buf);
-        return kt_fail_oom(err);
-    }
-    memcpy(*der, buf, (size_t)n);
-    *len = (size_t)n;
-    OPENSSL_free(buf);
-    return KT_OK;
+    return own_der(buf, n, der, len, err);
 }
 
 kt_status kt_sim_cert_der(X509 *cert, uint8_t **der, size_t *len, kt_error *err) {
@@ -434,15 +440,7 @@ kt_status kt_sim_cert_der(X509 *cert, uint8_t **der, size_t *len, kt_error *err)
     int n = i2d_X509(cert, &buf);
     if (n <= 0)
         return ossl_fail(err, "certificate encoding");
-    *der = malloc((size_t)n);
-    if (!*der) {
-        OPENSSL_free(buf);
-        return kt_fail_oom(err);
-    }
-    memcpy(*der, buf, (size_t)n);
-    *len = (size_t)n;
-    OPENSSL_free(buf);
-    return KT_OK;
+    return own_der(buf, n, der, len, err);
 }
 
 kt_status kt_sim_cert_pem(X509 *cert, char **pem, size_t *len, kt_error *err) {
