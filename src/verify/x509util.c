@@ -232,34 +232,37 @@ bad:
 
 #define AMD_ARC "1.3.6.1.4.1.3704.1."
 
-static const ASN1_OCTET_STRING *find_ext(const X509 *cert, const char *oid, int *count) {
-    *count = 0;
+/*
+ * The value of the extension with this OID: *value NULL when absent; an
+ * extension that appears more than once is refused (which one would count?).
+ */
+static kt_status find_ext(const X509 *cert, const char *oid, const char *label, const char *what,
+                          const ASN1_OCTET_STRING **value, kt_error *err) {
+    *value = NULL;
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     if (!obj)
-        return NULL;
-    int idx = X509_get_ext_by_OBJ(cert, obj, -1);
-    *count = 0;
-    const ASN1_OCTET_STRING *data = NULL;
-    while (idx >= 0) {
-        (*count)++;
-        data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
-        idx = X509_get_ext_by_OBJ(cert, obj, idx);
+        return kt_fail(err, KT_E_INTERNAL, "cannot build OID %s", oid);
+    int count = 0;
+    for (int idx = X509_get_ext_by_OBJ(cert, obj, -1); idx >= 0;
+         idx = X509_get_ext_by_OBJ(cert, obj, idx)) {
+        count++;
+        *value = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
     }
     ASN1_OBJECT_free(obj);
-    return data;
+    if (count > 1)
+        return kt_fail(err, KT_E_CERT_FORMAT, "%s: extension %s appears %d times", what, label,
+                       count);
+    return KT_OK;
 }
 
 /* An SPL: a DER INTEGER 0..255 filling the whole extension value. */
 static kt_status ext_spl(const X509 *cert, const char *oid, const char *label, const char *what,
                          bool *has, uint8_t *out, kt_error *err) {
-    int count;
-    const ASN1_OCTET_STRING *v = find_ext(cert, oid, &count);
+    const ASN1_OCTET_STRING *v;
     *has = false;
-    if (count == 0)
-        return KT_OK;
-    if (count > 1)
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: extension %s appears %d times", what, label,
-                       count);
+    kt_status st = find_ext(cert, oid, label, what, &v, err);
+    if (st != KT_OK || !v)
+        return st;
     const unsigned char *p = ASN1_STRING_get0_data(v);
     long len = ASN1_STRING_length(v);
     const unsigned char *start = p;
@@ -279,15 +282,12 @@ static kt_status ext_spl(const X509 *cert, const char *oid, const char *label, c
 
 static kt_status ext_ia5(const X509 *cert, const char *oid, const char *label, const char *what,
                          bool *has, char *out, size_t cap, kt_error *err) {
-    int count;
-    const ASN1_OCTET_STRING *v = find_ext(cert, oid, &count);
+    const ASN1_OCTET_STRING *v;
     *has = false;
     out[0] = '\0';
-    if (count == 0)
-        return KT_OK;
-    if (count > 1)
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: extension %s appears %d times", what, label,
-                       count);
+    kt_status st = find_ext(cert, oid, label, what, &v, err);
+    if (st != KT_OK || !v)
+        return st;
     const unsigned char *p = ASN1_STRING_get0_data(v);
     long len = ASN1_STRING_length(v);
     const unsigned char *start = p;
@@ -307,13 +307,11 @@ static kt_status ext_ia5(const X509 *cert, const char *oid, const char *label, c
 }
 
 static kt_status ext_hwid(const X509 *cert, const char *what, kt_amd_ext *out, kt_error *err) {
-    int count;
-    const ASN1_OCTET_STRING *v = find_ext(cert, AMD_ARC "4", &count);
+    const ASN1_OCTET_STRING *v;
     out->hwid_len = 0;
-    if (count == 0)
-        return KT_OK;
-    if (count > 1)
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: hwID extension appears %d times", what, count);
+    kt_status st = find_ext(cert, AMD_ARC "4", "hwID", what, &v, err);
+    if (st != KT_OK || !v)
+        return st;
     const unsigned char *p = ASN1_STRING_get0_data(v);
     size_t len = (size_t)ASN1_STRING_length(v);
     /* KDS stores the 64 (Turin: 8) id bytes raw; some tools wrap them in an OCTET STRING. */
@@ -334,9 +332,11 @@ static kt_status ext_hwid(const X509 *cert, const char *what, kt_amd_ext *out, k
 kt_status kt_x509_amd_extensions(const X509 *cert, const char *what, kt_amd_ext *out,
                                  kt_error *err) {
     memset(out, 0, sizeof *out);
-    int count;
-    const ASN1_OCTET_STRING *sv = find_ext(cert, AMD_ARC "1", &count);
-    if (count == 1) {
+    const ASN1_OCTET_STRING *sv;
+    kt_status st = find_ext(cert, AMD_ARC "1", "structVersion", what, &sv, err);
+    if (st != KT_OK)
+        return st;
+    if (sv) {
         const unsigned char *p = ASN1_STRING_get0_data(sv);
         ASN1_INTEGER *i = d2i_ASN1_INTEGER(NULL, &p, ASN1_STRING_length(sv));
         if (!i)
@@ -346,7 +346,7 @@ kt_status kt_x509_amd_extensions(const X509 *cert, const char *what, kt_amd_ext 
         ASN1_INTEGER_free(i);
     }
     bool has_name;
-    kt_status st = ext_ia5(cert, AMD_ARC "2", "productName", what, &has_name, out->product_name,
+    st = ext_ia5(cert, AMD_ARC "2", "productName", what, &has_name, out->product_name,
                            sizeof out->product_name, err);
     if (st == KT_OK)
         st = ext_spl(cert, AMD_ARC "3.1", "blSPL", what, &out->has_bl, &out->bl, err);
