@@ -368,15 +368,23 @@ KT_API KT_MUST_CHECK kt_v1_proof_result kt_v1_event_proof_verify(const kt_v1_eve
 
 /* ---- checks of an answer against its quote (src/verify/v1_*.c) ------------ */
 
+/* How L1->L2 message hashes are rebuilt from l1ToL2Messages items. */
+typedef enum kt_v1_settlement {
+    KT_V1_SETTLEMENT_AUTO = 0, /* try Starknet, then Ethereum; the verdict says which matched */
+    KT_V1_SETTLEMENT_STARKNET, /* kt_v1_l1_to_l2_hash_starknet */
+    KT_V1_SETTLEMENT_ETHEREUM, /* kt_v1_l1_to_l2_hash_ethereum */
+} kt_v1_settlement;
+
 /* What the verifier expects beyond the answer itself. */
 typedef struct kt_v1_expect {
-    bool has_config;        /* expected config hash from chain id + fee token */
+    bool has_config;        /* check katanaTeeConfigHash against chain id + fee token */
     kt_felt chain_id;
-    kt_felt fee_token;      /* kt_v1_default_fee_token() unless the caller says */
-    bool has_settlement;    /* how L1->L2 hashes are rebuilt; default starknet */
-    bool ethereum_settled;
+    kt_felt fee_token;      /* kt_v1_default_fee_token() after kt_v1_expect_init */
+    kt_v1_settlement settlement;
 } kt_v1_expect;
 
+/* No expected chain (config_hash then checks only the report's halves and
+ * is SKIPPED by name), default fee token, automatic settlement. */
 KT_API void kt_v1_expect_init(kt_v1_expect *exp);
 
 /* The v1 checks, each a verdict line (verify.h: KT_CHECK_REPORT_DATA,
@@ -402,6 +410,21 @@ KT_API KT_MUST_CHECK kt_status kt_v1_check_attestation(const kt_v1_attestation *
                                                        const kt_v1_expect *exp,
                                                        const kt_v1_attestation *prev,
                                                        kt_v1_checks *out, kt_error *err);
+
+/*
+ * Verify a v1 answer end to end: decode its quote (SEV-SNP report or mock),
+ * run kt_verify with `opts` (its report-data expectation is ignored: the
+ * answer's fields are the expectation), then the four v1 checks on the
+ * report data the quote carries, merged into `verdict`. `prev` (may be
+ * NULL) is the attestation this one should follow; its own quote is NOT
+ * verified here (verify it on its own). Returns KT_OK only when the whole
+ * verdict is valid; otherwise the first failure's status with err naming
+ * the check, or an input status when the quote cannot be decoded.
+ */
+KT_API KT_MUST_CHECK kt_status kt_v1_verify(kt_verifier *verifier, const kt_v1_attestation *att,
+                                            const kt_v1_attestation *prev,
+                                            const kt_v1_expect *exp, const kt_verify_opts *opts,
+                                            kt_verdict *verdict, kt_error *err);
 
 /*
  * Copy the four v1 checks into a verdict (replacing its report_data line)
