@@ -87,8 +87,10 @@ static void check_report_data(const kt_v1_attestation *att, const uint8_t rd[64]
     char number[KT_FELT_HEX_MAX];
     hex_of(&att->block_number, number);
     kt_check_set(c, KT_RESULT_PASS, KT_OK,
-                 "report data[0..32] = %s commitment %s of block %s and its fields",
-                 kt_v1_mode_name(in.mode), want, number);
+                 "report data[0..32] = %s commitment %s of block %s and its fields%s",
+                 kt_v1_mode_name(in.mode), want, number,
+                 in.mode == KT_V1_APPCHAIN ? " (eventsCommitment is not bound in appchain mode)"
+                                           : "");
 }
 
 /* L1->L2 hashes rebuilt one way; KT_OK or the first failure. */
