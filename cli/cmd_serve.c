@@ -48,9 +48,19 @@ const kt_cli_command kt_cli_cmd_serve = {
     "                       always share one attestation)\n"
     "  --max-body BYTES     request body limit (default 1048576; beyond it: HTTP 413)\n"
     "  --max-batch N        calls per batch (default 100)\n"
-    "  --max-connections N  concurrent connections (default 256)\n"
+    "  --max-connections N  concurrent JSON-RPC connections (default 256; 8 more are kept\n"
+    "                       for GET /health)\n"
+    "  --per-client N       connections per source address (default 64)\n"
+    "  --head-timeout MS    a request head must arrive within MS of connecting (default 5000)\n"
+    "  --body-timeout MS    a request body must arrive within MS of its head (default 10000)\n"
+    "  --max-attest-per-request N  new attestations one HTTP request may cause (default 4;\n"
+    "                       beyond: -32005)\n"
+    "  --max-attest-per-client N   attestations running for one address (default 2)\n"
+    "  --attest-wait MS     longest wait for the attester or a shared attestation (default\n"
+    "                       30000; beyond: 101)\n"
+    "  --cache-blocks N     recent blocks whose answers are kept (default 16)\n"
     "  --threads N          worker threads, 1..1024 (default 4), or 'per-connection'\n"
-    "  --idle-timeout S     close connections idle for S seconds (default 30)\n"
+    "  --idle-timeout S     close keep-alive connections idle for S seconds (default 30)\n"
     "  --node-timeout MS    limit on one node call (default 10000)\n"
     "  --log-level L        error, warn, info (default) or debug; logs go to stderr,\n"
     "                       one key=value line per event\n"
@@ -80,7 +90,9 @@ static void log_stderr(void *ctx, kt_log_level level, const char *event, const c
 static int run(int argc, char **argv) {
     enum {
         O_LISTEN = 256, O_NODE, O_STATE, O_ATTESTER, O_VMPL, O_CERTS, O_PREFIX, O_SIMDIR, O_PROXY,
-        O_NOCACHE, O_MAXBODY, O_MAXBATCH, O_MAXCONN, O_THREADS, O_IDLE, O_NODETIMEOUT, O_LOGLEVEL,
+        O_NOCACHE, O_MAXBODY, O_MAXBATCH, O_MAXCONN, O_THREADS, O_IDLE, O_NODETIMEOUT,
+        O_PERCLIENT, O_HEADTIMEOUT, O_BODYTIMEOUT, O_ATTESTREQ, O_ATTESTCLIENT, O_ATTESTWAIT,
+        O_CACHEBLOCKS, O_LOGLEVEL,
     };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -99,6 +111,13 @@ static int run(int argc, char **argv) {
         {"threads", required_argument, NULL, O_THREADS},
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"node-timeout", required_argument, NULL, O_NODETIMEOUT},
+        {"per-client", required_argument, NULL, O_PERCLIENT},
+        {"head-timeout", required_argument, NULL, O_HEADTIMEOUT},
+        {"body-timeout", required_argument, NULL, O_BODYTIMEOUT},
+        {"max-attest-per-request", required_argument, NULL, O_ATTESTREQ},
+        {"max-attest-per-client", required_argument, NULL, O_ATTESTCLIENT},
+        {"attest-wait", required_argument, NULL, O_ATTESTWAIT},
+        {"cache-blocks", required_argument, NULL, O_CACHEBLOCKS},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -127,7 +146,14 @@ static int run(int argc, char **argv) {
         case O_MAXBATCH:
         case O_MAXCONN:
         case O_IDLE:
-        case O_NODETIMEOUT: num_text[c] = optarg; break;
+        case O_NODETIMEOUT:
+        case O_PERCLIENT:
+        case O_HEADTIMEOUT:
+        case O_BODYTIMEOUT:
+        case O_ATTESTREQ:
+        case O_ATTESTCLIENT:
+        case O_ATTESTWAIT:
+        case O_CACHEBLOCKS: num_text[c] = optarg; break;
         case O_THREADS: threads_text = optarg; break;
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_serve);
@@ -165,6 +191,13 @@ static int run(int argc, char **argv) {
         {O_MAXCONN, "--max-connections", 1, 65536},
         {O_IDLE, "--idle-timeout", 1, 86400},
         {O_NODETIMEOUT, "--node-timeout", 1, 3600000},
+        {O_PERCLIENT, "--per-client", 1, 65536},
+        {O_HEADTIMEOUT, "--head-timeout", 10, 600000},
+        {O_BODYTIMEOUT, "--body-timeout", 10, 600000},
+        {O_ATTESTREQ, "--max-attest-per-request", 1, 1000},
+        {O_ATTESTCLIENT, "--max-attest-per-client", 1, 1000},
+        {O_ATTESTWAIT, "--attest-wait", 10, 3600000},
+        {O_CACHEBLOCKS, "--cache-blocks", 1, 4096},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const char *t = num_text[nums[i].opt];
@@ -177,6 +210,13 @@ static int run(int argc, char **argv) {
         case O_MAXBATCH: ro.max_batch = (size_t)v; break;
         case O_MAXCONN: ro.max_connections = (unsigned)v; break;
         case O_IDLE: ro.idle_timeout_s = (unsigned)v; break;
+        case O_PERCLIENT: ro.per_client_limit = (unsigned)v; break;
+        case O_HEADTIMEOUT: ro.head_timeout_ms = (long)v; break;
+        case O_BODYTIMEOUT: ro.body_timeout_ms = (long)v; break;
+        case O_ATTESTREQ: ro.max_attest_per_request = (unsigned)v; break;
+        case O_ATTESTCLIENT: ro.max_attest_per_client = (unsigned)v; break;
+        case O_ATTESTWAIT: ro.attest_wait_ms = (long)v; break;
+        case O_CACHEBLOCKS: ro.cache_blocks = (unsigned)v; break;
         default: ro.node_timeout_ms = (long)v; break;
         }
     }

@@ -4,40 +4,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "katana_tee/commit.h"
 #include "rpc/server_impl.h"
 
 /* ---- the state to attest ----------------------------------------------------------------- */
+
+/* A source answered for the block it was asked for, or the answer is refused. */
+static kt_status same_block(const char *source, const kt_block_id *id, const kt_block_state *got,
+                            kt_error *err) {
+    char hex[KT_FELT_HEX_MAX];
+    switch (id->kind) {
+    case KT_BLOCK_ID_NUMBER:
+        if (id->number == got->block_number)
+            return KT_OK;
+        return kt_fail(err, KT_E_NOT_FOUND, "%s holds block %" PRIu64 ", not block %" PRIu64,
+                       source, got->block_number, id->number);
+    case KT_BLOCK_ID_HASH:
+        if (kt_felt_equal(&id->hash, &got->block_hash))
+            return KT_OK;
+        kt_felt_to_hex(&id->hash, hex);
+        return kt_fail(err, KT_E_NOT_FOUND, "%s holds block %" PRIu64 ", not block %s", source,
+                       got->block_number, hex);
+    default:
+        return KT_OK;
+    }
+}
 
 static kt_status get_state(kt_rpc_server *s, const kt_block_id *id, kt_block_state *out,
                            kt_error *err) {
     if (s->have_node) {
         kt_status st = kt_node_get_block(&s->node, id, out, err);
         /* an answer of any kind (even an error object) means the node is up */
-        kt_rpc_note_node(s, st != KT_E_NETWORK && st != KT_E_HTTP);
+        bool up = st != KT_E_NETWORK && st != KT_E_HTTP;
+        kt_rpc_note_node(s, up, up ? NULL : err->message);
+        if (st == KT_OK)
+            st = same_block("the node's answer", id, out, err);
         return st;
     }
     kt_status st = kt_state_file_get(&s->state, out, err);
+    kt_rpc_note_state(s, st, err);
     if (st != KT_OK)
         return st;
-    char hex[KT_FELT_HEX_MAX];
-    switch (id->kind) {
-    case KT_BLOCK_ID_LATEST:
-        return KT_OK;
-    case KT_BLOCK_ID_NUMBER:
-        if (id->number == out->block_number)
-            return KT_OK;
-        return kt_fail(err, KT_E_NOT_FOUND, "state file holds block %" PRIu64 ", not block %" PRIu64,
-                       out->block_number, id->number);
-    case KT_BLOCK_ID_HASH:
-        if (kt_felt_equal(&id->hash, &out->block_hash))
-            return KT_OK;
-        kt_felt_to_hex(&id->hash, hex);
-        return kt_fail(err, KT_E_NOT_FOUND, "state file holds block %" PRIu64 ", not block %s",
-                       out->block_number, hex);
-    case KT_BLOCK_ID_L1_ACCEPTED:
-    default:
+    if (id->kind == KT_BLOCK_ID_L1_ACCEPTED)
         return kt_fail(err, KT_E_UNSUPPORTED, "a state file cannot tell the l1_accepted block");
-    }
+    return same_block("the state file", id, out, err);
 }
 
 /* ---- tee_generateQuote ------------------------------------------------------------------- */
@@ -84,36 +94,8 @@ static bool quote_params(const json_t *params, kt_block_id *id, const json_t *ri
 }
 
 
-/* Answer text for one tee_generateQuote call; *code is 0 or the error code sent. */
-static char *generate_quote(kt_rpc_server *s, const json_t *params, const json_t *rid, int *code) {
-    atomic_fetch_add_explicit(&s->quote_requests, 1, memory_order_relaxed);
-    json_t *resp = NULL;
-    kt_block_id id;
-    if (!quote_params(params, &id, rid, &resp)) {
-        *code = RPC_INVALID_PARAMS;
-        return kt_rpc_render(resp);
-    }
-    kt_block_state bs;
-    kt_error err = {0};
-    kt_status st = get_state(s, &id, &bs, &err);
-    if (st != KT_OK) {
-        char q[600];
-        kt_rpc_log(s, KT_LOG_WARN, "provider_error", "status=%s error=%s", kt_status_name(st),
-                  kt_rpc_quoted(err.message, q, sizeof q));
-        *code = RPC_TEE_PROVIDER;
-        return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_PROVIDER, "Provider error: %s", err.message));
-    }
-    qstr *result = NULL;
-    st = kt_rpc_attest(s, &bs, &result, &err);
-    if (st != KT_OK) {
-        if (attester_unavailable(st)) {
-            *code = RPC_TEE_NOT_AVAILABLE;
-            return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_NOT_AVAILABLE, "TEE not available: %s", err.message));
-        }
-        *code = RPC_TEE_QUOTE_FAILED;
-        return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_QUOTE_FAILED, "Quote generation failed: %s", err.message));
-    }
-    *code = 0;
+/* A JSON-RPC success answer around an already rendered result object. */
+static char *splice_result(const json_t *rid, const qstr *result) {
     char *idtext = rid ? json_dumps(rid, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":", mid[] = ",\"result\":";
     const char *idt = idtext ? idtext : "null";
@@ -134,8 +116,73 @@ static char *generate_quote(kt_rpc_server *s, const json_t *params, const json_t
         *p = '\0';
     }
     free(idtext);
+    return out;
+}
+
+char *kt_rpc_provider_error(kt_rpc_server *s, const json_t *rid, kt_status st,
+                            const kt_error *err, int *code) {
+    char q[600];
+    kt_rpc_log(s, KT_LOG_WARN, "provider_error", "status=%s error=%s", kt_status_name(st),
+               kt_rpc_quoted(err->message, q, sizeof q));
+    *code = RPC_TEE_PROVIDER;
+    return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_PROVIDER, "Provider error: %s", err->message));
+}
+
+char *kt_rpc_answer_attested(kt_rpc_server *s, kt_rpc_call *call, const kt_rpc_subject *sub,
+                             const json_t *rid, int *code) {
+    qstr *result = NULL;
+    kt_error err = {0};
+    kt_status st = kt_rpc_attest(s, call, sub, &result, &err);
+    if (st == KT_E_RATE_LIMIT) {
+        *code = RPC_LIMIT_EXCEEDED;
+        return kt_rpc_render(kt_rpc_error(rid, RPC_LIMIT_EXCEEDED, "Limit exceeded: %s", err.message));
+    }
+    if (st != KT_OK) {
+        if (attester_unavailable(st)) {
+            *code = RPC_TEE_NOT_AVAILABLE;
+            return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_NOT_AVAILABLE, "TEE not available: %s", err.message));
+        }
+        *code = RPC_TEE_QUOTE_FAILED;
+        return kt_rpc_render(kt_rpc_error(rid, RPC_TEE_QUOTE_FAILED, "Quote generation failed: %s", err.message));
+    }
+    *code = 0;
+    char *out = splice_result(rid, result);
     kt_rpc_qstr_unref(result);
     return out;
+}
+
+/* Schema v0: the result after the quote, field names and order as Katana's original
+ * TeeQuoteResponse (camelCase); only hex and digits inside. */
+static void v0_subject(const kt_block_state *bs, char *tail, size_t cap, kt_rpc_subject *sub) {
+    char root[KT_FELT_HEX_MAX], hash[KT_FELT_HEX_MAX];
+    kt_felt_to_hex(&bs->state_root, root);
+    kt_felt_to_hex(&bs->block_hash, hash);
+    int n = snprintf(tail, cap, "\",\"stateRoot\":\"%s\",\"blockHash\":\"%s\",\"blockNumber\":%" PRIu64 "}",
+                     root, hash, bs->block_number);
+    kt_commit_v0(&bs->state_root, &bs->block_hash, sub->report_data);
+    sub->tail = tail;
+    sub->tail_len = (size_t)n;
+    sub->state = *bs;
+}
+
+/* Answer text for one v0 tee_generateQuote call; *code is 0 or the error code sent. */
+static char *generate_quote_v0(kt_rpc_server *s, kt_rpc_call *call, const json_t *params,
+                               const json_t *rid, int *code) {
+    json_t *resp = NULL;
+    kt_block_id id;
+    if (!quote_params(params, &id, rid, &resp)) {
+        *code = RPC_INVALID_PARAMS;
+        return kt_rpc_render(resp);
+    }
+    kt_block_state bs;
+    kt_error err = {0};
+    kt_status st = get_state(s, &id, &bs, &err);
+    if (st != KT_OK)
+        return kt_rpc_provider_error(s, rid, st, &err, code);
+    char tail[3 * KT_FELT_HEX_MAX + 96];
+    kt_rpc_subject sub;
+    v0_subject(&bs, tail, sizeof tail, &sub);
+    return kt_rpc_answer_attested(s, call, &sub, rid, code);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
@@ -209,7 +256,7 @@ static json_t *proxy_call(kt_rpc_server *s, const json_t *req, const json_t *rid
     kt_error err = {0};
     kt_status st = kt_node_forward(&s->node, (const uint8_t *)text, strlen(text), &resp, &err);
     free(text);
-    kt_rpc_note_node(s, st == KT_OK);
+    kt_rpc_note_node(s, st == KT_OK, err.message);
     json_t *out = NULL;
     if (st == KT_OK) {
         json_error_t je;
@@ -231,7 +278,7 @@ static char kt_rpc_oom_text[] =
     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"Internal error: out of memory\"}}";
 
 /* Answer text for one call; NULL when it was a notification, kt_rpc_oom_text when memory ran out. */
-static char *handle_call(kt_rpc_server *s, const json_t *req) {
+static char *handle_call(kt_rpc_server *s, kt_rpc_call *call, const json_t *req) {
     atomic_fetch_add_explicit(&s->rpc_calls, 1, memory_order_relaxed);
     const char *method = NULL;
     const json_t *id = NULL, *params = NULL;
@@ -247,7 +294,8 @@ static char *handle_call(kt_rpc_server *s, const json_t *req) {
     if (strcmp(method, "tee_generateQuote") == 0) {
         if (notification)
             return NULL; /* no one would see the quote: do not spend an attestation on it */
-        text = generate_quote(s, params, id, &code);
+        atomic_fetch_add_explicit(&s->quote_requests, 1, memory_order_relaxed);
+        text = generate_quote_v0(s, call, params, id, &code);
     } else if (s->o.proxy && !is_tee_method(method)) {
         text = kt_rpc_render(proxy_call(s, req, id));
         if (notification) {
@@ -301,6 +349,12 @@ static char *join_batch(char **parts, size_t n, size_t *len) {
 
 void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int *http_status,
                           char **out, size_t *out_len) {
+    kt_rpc_dispatch(s, "local", body, len, http_status, out, out_len);
+}
+
+void kt_rpc_dispatch(kt_rpc_server *s, const char *client, const uint8_t *body, size_t len,
+                     int *http_status, char **out, size_t *out_len) {
+    kt_rpc_call call = {.client = client, .attested = 0};
     *http_status = 200;
     *out = NULL;
     *out_len = 0;
@@ -325,7 +379,7 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
             char **parts = calloc(n, sizeof *parts);
             size_t k = 0;
             for (size_t i = 0; parts && i < n; i++) {
-                char *r = handle_call(s, json_array_get(doc, i));
+                char *r = handle_call(s, &call, json_array_get(doc, i));
                 if (r)
                     parts[k++] = r;
             }
@@ -350,7 +404,7 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
             kt_http_response nresp;
             kt_error err = {0};
             kt_status st = kt_node_forward(&s->node, body, len, &nresp, &err);
-            kt_rpc_note_node(s, st == KT_OK);
+            kt_rpc_note_node(s, st == KT_OK, err.message);
             if (st == KT_OK) {
                 json_decref(doc);
                 *http_status = (int)nresp.status;
@@ -371,7 +425,7 @@ void kt_rpc_server_handle(kt_rpc_server *s, const uint8_t *body, size_t len, int
             text = kt_rpc_render(kt_rpc_error(id, RPC_TEE_PROVIDER, "Provider error: %s", err.message));
         } else {
             json_decref(bad);
-            text = handle_call(s, doc);
+            text = handle_call(s, &call, doc);
             if (!text) {
                 json_decref(doc);
                 return; /* notification */

@@ -16,6 +16,7 @@ typedef struct conn_ctx {
     kt_buf body;
     bool too_large;
     size_t discarded;
+    long long deadline_s; /* CLOCK_MONOTONIC: the body must be complete by then */
 } conn_ctx;
 
 static conn_ctx health_marker; /* *con_cls of a GET /health between its two calls */
@@ -64,11 +65,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     char msg[160];
     if (ctx == &health_marker) {
         atomic_fetch_add_explicit(&s->http_requests, 1, memory_order_relaxed);
-        char *text = kt_rpc_server_health(s);
+        bool ok = false;
+        char *text = kt_rpc_server_health(s, &ok);
         if (!text)
             return send_rpc_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, RPC_INTERNAL,
                                   "Internal error: out of memory", NULL);
-        return send_text(c, MHD_HTTP_OK, text, strlen(text), "application/json", NULL);
+        return send_text(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, text, strlen(text),
+                         "application/json", NULL);
     }
     if (!ctx) {
         bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -110,8 +113,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!ctx)
             return MHD_NO;
         kt_buf_init(&ctx->body, s->o.max_body);
+        ctx->deadline_s = kt_rpc_mono_seconds() + (s->o.body_timeout_ms + 999) / 1000;
         *con_cls = ctx;
         return MHD_YES;
+    }
+    if (kt_rpc_mono_seconds() > ctx->deadline_s) {
+        /* a client trickling its body costs one connection for a bounded time, no more */
+        kt_rpc_log(s, KT_LOG_DEBUG, "refused", "reason=body_timeout");
+        return MHD_NO;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
@@ -135,8 +144,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int status = 200;
     char *out = NULL;
     size_t out_len = 0;
-    kt_rpc_server_handle(s, ctx->body.data ? ctx->body.data : (const uint8_t *)"", ctx->body.len,
-                         &status, &out, &out_len);
+    char client[48];
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    kt_rpc_client_name(ci ? ci->client_addr : NULL, client, sizeof client);
+    kt_rpc_dispatch(s, client[0] ? client : "unknown",
+                    ctx->body.data ? ctx->body.data : (const uint8_t *)"", ctx->body.len, &status,
+                    &out, &out_len);
     return send_text(c, (unsigned)status, out, out_len, out ? "application/json" : NULL, NULL);
 }
 
@@ -167,9 +180,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 }
 /* ---- start and stop ------------------------------------------------------------------------ */
 
-kt_status kt_rpc_http_start(kt_rpc_server *s, const struct sockaddr *addr, int family,
-                            kt_error *err) {
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+kt_status kt_rpc_http_start(kt_rpc_server *s, int family, kt_error *err) {
+    /* no listening socket of its own: the front door hands connections over */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+                     MHD_USE_ITC;
     if (s->o.threads < 0)
         flags |= MHD_USE_THREAD_PER_CONNECTION;
     if (family == AF_INET6)
@@ -181,21 +195,17 @@ kt_status kt_rpc_http_start(kt_rpc_server *s, const struct sockaddr *addr, int f
          s->o.threads > 1 ? s->o.threads : 0, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    /* health_reserve slots more than JSON-RPC may use (the front door keeps them for /health) */
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)s->o.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(s->o.max_connections + s->o.health_reserve),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o.per_client_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.idle_timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
     s->starting = false;
-    if (!s->mhd) {
-        kt_fail(err, KT_E_IO, "cannot listen on %s: %s", s->o.listen,
-                s->start_error[0] ? s->start_error : "libmicrohttpd could not start");
-        return KT_E_IO;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
-    s->port = info ? info->port : 0;
+    if (!s->mhd)
+        return kt_fail(err, KT_E_IO, "cannot start the HTTP server: %s",
+                       s->start_error[0] ? s->start_error : "libmicrohttpd could not start");
     return KT_OK;
 }
 

@@ -46,8 +46,3 @@ long long kt_rpc_mono_seconds(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec;
 }
-
-void kt_rpc_note_node(kt_rpc_server *s, bool ok) {
-    atomic_store(&s->node_reachable, ok ? 1 : 0);
-    atomic_store(&s->node_checked, kt_rpc_mono_seconds());
-}

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "rpc/node.h"
+#include "rpc/server_impl.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -53,8 +54,8 @@ static kt_status u64_member(const json_t *obj, const char *name, bool allow_stri
         kt_status st = kt_felt_parse(json_string_value(v), json_string_length(v), &f, what, err);
         if (st != KT_OK)
             return st;
-        if (f.limb[1] || f.limb[2] || f.limb[3])
-            return kt_fail(err, KT_E_RANGE, "%s: %s does not fit in 64 bits", where, name);
+        if (f.limb[1] || f.limb[2] || f.limb[3] || f.limb[0] > KT_BLOCK_NUMBER_MAX)
+            return kt_fail(err, KT_E_RANGE, "%s: %s is above 2^63-1", where, name);
         *out = f.limb[0];
         return KT_OK;
     }
@@ -112,6 +113,18 @@ json_t *kt_block_id_to_json(const kt_block_id *id) {
 
 /* ---- node ---------------------------------------------------------------------------- */
 
+static const char *node_shown(const kt_node *node) {
+    return node->shown ? node->shown : "(node)";
+}
+
+/* The HTTP client names the URL in its messages: keep only the origin. */
+static void node_scrub(const kt_node *node, kt_error *err) {
+    char redacted[1024];
+    kt_http_redact_url(node->url, redacted, sizeof redacted);
+    kt_rpc_scrub(err, redacted, node_shown(node));
+    kt_rpc_scrub(err, node->url, node_shown(node));
+}
+
 static kt_status node_call(kt_node *node, const char *method, json_t *params, uint64_t *id,
                            kt_http_response *resp, kt_error *err) {
     *id = atomic_fetch_add_explicit(&node->next_id, 1, memory_order_relaxed) + 1;
@@ -135,14 +148,13 @@ static kt_status node_call(kt_node *node, const char *method, json_t *params, ui
     };
     kt_status st = kt_http_perform(&r, resp, err);
     free(text);
-    if (st != KT_OK)
+    if (st != KT_OK) {
+        node_scrub(node, err);
         return st;
-    if (resp->status != 200) {
-        char shown[256];
-        kt_http_redact_url(node->url, shown, sizeof shown);
-        return kt_fail(err, KT_E_HTTP, "node %s answered %s with HTTP %ld", shown, method,
-                       resp->status);
     }
+    if (resp->status != 200)
+        return kt_fail(err, KT_E_HTTP, "node %s answered %s with HTTP %ld", node_shown(node),
+                       method, resp->status);
     return KT_OK;
 }
 
@@ -273,7 +285,10 @@ kt_status kt_node_forward(kt_node *node, const uint8_t *body, size_t len, kt_htt
         .timeout_ms = node->timeout_ms > 0 ? node->timeout_ms : 10000,
         .max_body = node->max_body,
     };
-    return kt_http_perform(&r, resp, err);
+    kt_status st = kt_http_perform(&r, resp, err);
+    if (st != KT_OK)
+        node_scrub(node, err);
+    return st;
 }
 
 /* ---- state file -------------------------------------------------------------------- */

@@ -19,6 +19,12 @@
 #include "katana_tee/status.h"
 
 /* The state one attestation binds. */
+/*
+ * Block numbers: one range everywhere, 0..KT_BLOCK_NUMBER_MAX (2^63-1, what a JSON
+ * integer and Katana's storage can hold). Larger values are refused where they enter.
+ */
+#define KT_BLOCK_NUMBER_MAX ((uint64_t)INT64_MAX)
+
 typedef struct kt_block_state {
     uint64_t block_number;
     kt_felt block_hash;
@@ -56,6 +62,8 @@ json_t *kt_block_id_to_json(const kt_block_id *id);
 
 typedef struct kt_node {
     const char *url;        /* borrowed */
+    const char *shown;      /* borrowed: the origin (scheme://host:port), the only part of
+                               the URL error messages may show */
     long connect_timeout_ms; /* 0 = 2000 */
     long timeout_ms;        /* 0 = 10000 */
     size_t max_body;        /* 0 = KT_HTTP_DEFAULT_MAX_BODY */

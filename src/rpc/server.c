@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "rpc/server_impl.h"
 
@@ -47,13 +48,19 @@ static kt_status parse_listen(const char *listen, struct sockaddr_storage *ss, s
 }
 
 static void server_free(kt_rpc_server *s) {
-    kt_rpc_http_stop(s);
+    kt_rpc_front_stop(&s->front); /* no new connections */
+    kt_rpc_http_stop(s);          /* the running requests finish */
+    kt_rpc_health_stop(s);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
     kt_rpc_cache_free(s);
     if (s->have_state)
         kt_state_file_close(&s->state);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->attester_mu);
+    pthread_mutex_destroy(&s->health_mu);
+    pthread_cond_destroy(&s->health_cv);
     free(s->node_url);
     free(s->state_path);
     free(s);
@@ -91,15 +98,42 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
         s->o.idle_timeout_s = KT_RPC_DEFAULT_IDLE_TIMEOUT_S;
     if (s->o.node_timeout_ms <= 0)
         s->o.node_timeout_ms = KT_RPC_DEFAULT_NODE_TIMEOUT_MS;
+    if (!s->o.per_client_limit)
+        s->o.per_client_limit = KT_RPC_DEFAULT_PER_CLIENT;
+    if (!s->o.health_reserve)
+        s->o.health_reserve = KT_RPC_DEFAULT_HEALTH_RESERVE;
+    if (s->o.head_timeout_ms <= 0)
+        s->o.head_timeout_ms = KT_RPC_DEFAULT_HEAD_TIMEOUT_MS;
+    if (s->o.body_timeout_ms <= 0)
+        s->o.body_timeout_ms = KT_RPC_DEFAULT_BODY_TIMEOUT_MS;
+    if (!s->o.max_attest_per_request)
+        s->o.max_attest_per_request = KT_RPC_DEFAULT_ATTEST_PER_REQUEST;
+    if (!s->o.max_attest_per_client)
+        s->o.max_attest_per_client = KT_RPC_DEFAULT_ATTEST_PER_CLIENT;
+    if (s->o.attest_wait_ms <= 0)
+        s->o.attest_wait_ms = KT_RPC_DEFAULT_ATTEST_WAIT_MS;
+    if (!s->o.cache_blocks)
+        s->o.cache_blocks = KT_RPC_DEFAULT_CACHE_BLOCKS;
     s->started = time(NULL);
+    s->listen_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_mutex_init(&s->attester_mu, NULL);
-    atomic_init(&s->node_reachable, -1);
-    atomic_init(&s->node_checked, 0);
-    atomic_flag_clear(&s->probing);
+    pthread_mutex_init(&s->health_mu, NULL);
+    pthread_cond_init(&s->health_cv, NULL);
+    s->cache_len = s->o.no_quote_cache ? 0 : s->o.cache_blocks;
+    s->cache = s->cache_len ? calloc(s->cache_len, sizeof *s->cache) : NULL;
+    if (s->cache_len && !s->cache) {
+        server_free(s);
+        return kt_fail_oom(err);
+    }
 
     if (opts->node_url) {
+        kt_status ust = kt_rpc_node_origin(opts->node_url, s->node_shown, sizeof s->node_shown, err);
+        if (ust != KT_OK) {
+            server_free(s);
+            return ust;
+        }
         s->node_url = strdup(opts->node_url);
         if (!s->node_url) {
             server_free(s);
@@ -107,6 +141,7 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
         }
         s->have_node = true;
         s->node.url = s->node_url;
+        s->node.shown = s->node_shown;
         s->node.timeout_ms = s->o.node_timeout_ms;
         s->node.max_body = s->o.node_max_body;
         atomic_init(&s->node.next_id, 0);
@@ -131,17 +166,25 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
         server_free(s);
         return st;
     }
-    st = kt_rpc_http_start(s, (const struct sockaddr *)&ss, ss.ss_family, err);
+    st = kt_rpc_listen_socket((const struct sockaddr *)&ss, (unsigned)sslen, s->o.listen,
+                              &s->listen_fd, &s->port, err);
+    if (st == KT_OK)
+        st = kt_rpc_http_start(s, ss.ss_family, err);
+    if (st == KT_OK)
+        st = kt_rpc_health_start(s, err);
+    if (st == KT_OK)
+        st = kt_rpc_front_start(s, s->listen_fd, &s->front, err);
     if (st != KT_OK) {
         server_free(s);
         return st;
     }
     kt_rpc_log(s, KT_LOG_INFO, "listening",
               "address=%s port=%u attester=%s source=%s threads=%d max_body=%zu max_batch=%zu "
-              "max_connections=%u quote_cache=%s proxy=%s",
+              "max_connections=%u per_client=%u quote_cache=%s proxy=%s node=%s",
               s->o.listen, (unsigned)s->port, kt_attester_name(s->o.attester),
               s->have_node ? "node" : "state", s->o.threads, s->o.max_body, s->o.max_batch,
-              s->o.max_connections, s->o.no_quote_cache ? "off" : "on", s->o.proxy ? "on" : "off");
+              s->o.max_connections, s->o.per_client_limit, s->o.no_quote_cache ? "off" : "on", s->o.proxy ? "on" : "off",
+              s->have_node ? s->node_shown : "-");
     *out = s;
     return KT_OK;
 }
