@@ -112,6 +112,26 @@ expect "form content type is 415" 415 "$code"
 code=$(curl -s -o "$TMP/h.json" -w '%{http_code}' "$URL/health")
 expect "GET /health" 200 "$code"
 expect "health status" ok "$(jget "$TMP/h.json" status)"
+# docs/rpc.md's /health example has the members and types the server answers with
+shape=$("$PY" - "$KT_SRC/docs/rpc.md" "$TMP/h.json" <<'EOF'
+import json, re, sys
+doc = open(sys.argv[1]).read()
+m = re.search(r"`GET /health`[^\n]*\n[^`]*```json\n(.*?)```", doc, re.S)
+example, live = json.loads(m.group(1)), json.load(open(sys.argv[2]))
+def shape(v, path=""):
+    if isinstance(v, dict):
+        return sum((shape(x, path + "." + k) for k, x in v.items()), [(path, "object")])
+    kind = "null" if v is None else type(v).__name__
+    return [(path, kind)]
+a, b = dict(shape(example)), dict(shape(live))
+diff = sorted(set(a.items()) ^ set(b.items()))
+print("same" if not diff else "differ: %s" % diff)
+for k in ("status", "source", "quoteCache", "proxy"):
+    if example[k] != live[k]:
+        print("value of %s: doc %r, server %r" % (k, example[k], live[k]))
+EOF
+)
+expect "docs/rpc.md /health example matches the server" same "$shape"
 stop_server "$SPID" main
 contains "log lines are key=value events" "level=info event=attested block=5" "$(cat "$TMP/main.err")"
 
