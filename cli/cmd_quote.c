@@ -18,13 +18,16 @@ const kt_cli_command kt_cli_cmd_quote = {
     "get a quote from an attester over the report data of a state",
     "usage: katana-tee quote --attester NAME --state-root FELT --block-hash FELT\n"
     "                        [--vmpl N] [--out FILE] [--format bin|hex|json]\n"
-    "                        [--with-certs] [--mock-prefix HEX] [--sim-dir DIR]\n\n"
+    "                        [--with-certs] [--mock-prefix HEX] [--sim-dir DIR]\n"
+    "       katana-tee quote --attester NAME --report-data HEX [...]\n\n"
     "Computes the schema-v0 report data of the state and asks the attester for a\n"
-    "quote over it.\n\n"
+    "quote over it; or quotes the 64 bytes given (e.g. schema v1 report data from\n"
+    "'katana-tee report-data --schema v1').\n\n"
     "  --attester NAME     sev-snp (SEV-SNP guest; builds with KATANA_TEE_SNP),\n"
     "                      sim (software secure processor), mock (unsigned)\n"
     "  --state-root FELT   state root (decimal or 0x-hex, below the Stark prime)\n"
     "  --block-hash FELT   block hash\n"
+    "  --report-data HEX   the 64 bytes to quote instead (128 hex digits; bin or hex output)\n"
     "  --vmpl N            VMPL to request, 0..3 (default 1, as Katana)\n"
     "  --out FILE          write there (atomically; nothing is written on failure)\n"
     "  --format F          bin, hex or json (default: bin with --out, hex otherwise);\n"
@@ -100,11 +103,13 @@ static int run(int argc, char **argv) {
         {"with-certs", no_argument, NULL, 'c'},
         {"mock-prefix", required_argument, NULL, 'p'},
         {"sim-dir", required_argument, NULL, 's'},
+        {"report-data", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *backend = NULL, *root_text = NULL, *hash_text = NULL, *vmpl_text = NULL;
     const char *out_path = NULL, *format = NULL, *prefix_hex = NULL, *sim_dir = NULL;
+    const char *rd_hex = NULL;
     bool with_certs = false;
     int c;
     optind = 0;
@@ -120,6 +125,7 @@ static int run(int argc, char **argv) {
         case 'c': with_certs = true; break;
         case 'p': prefix_hex = optarg; break;
         case 's': sim_dir = optarg; break;
+        case 'd': rd_hex = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_quote);
         default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -128,7 +134,10 @@ static int run(int argc, char **argv) {
         return kt_cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
     if (!backend)
         return kt_cli_usage_error(argv[0], "--attester is required (sev-snp, sim or mock)");
-    if (!root_text || !hash_text)
+    if (rd_hex && (root_text || hash_text))
+        return kt_cli_usage_error(argv[0], "give --report-data or --state-root/--block-hash, "
+                                           "not both");
+    if (!rd_hex && (!root_text || !hash_text))
         return kt_cli_usage_error(argv[0], "--state-root and --block-hash are required");
     out_format fmt = FMT_DEFAULT;
     if (format) {
@@ -143,12 +152,23 @@ static int run(int argc, char **argv) {
     }
     if (fmt == FMT_DEFAULT)
         fmt = out_path ? FMT_BIN : FMT_HEX;
+    if (rd_hex && fmt == FMT_JSON)
+        return kt_cli_usage_error(argv[0], "--format json carries a v0 state: use bin or hex "
+                                           "with --report-data");
 
     kt_error err = {0};
-    kt_felt root, hash;
-    if (kt_cli_felt(root_text, "--state-root", &root, &err) != KT_OK ||
-        kt_cli_felt(hash_text, "--block-hash", &hash, &err) != KT_OK)
+    kt_felt root = kt_felt_from_u64(0), hash = kt_felt_from_u64(0);
+    uint8_t report_data[KT_REPORT_DATA_SIZE];
+    if (rd_hex) {
+        if (kt_hex_decode_exact(rd_hex, strlen(rd_hex), report_data, sizeof report_data,
+                                "--report-data", &err) != KT_OK)
+            return kt_cli_fail(argv[0], &err);
+    } else if (kt_cli_felt(root_text, "--state-root", &root, &err) != KT_OK ||
+               kt_cli_felt(hash_text, "--block-hash", &hash, &err) != KT_OK) {
         return kt_cli_fail(argv[0], &err);
+    } else {
+        kt_commit_v0(&root, &hash, report_data);
+    }
     kt_attester_opts opts = {.backend = backend, .vmpl = -1, .with_certs = with_certs,
                              .sim_dir = sim_dir};
     if (vmpl_text) {
@@ -165,8 +185,6 @@ static int run(int argc, char **argv) {
         opts.mock_prefix = prefix;
     }
 
-    uint8_t report_data[KT_REPORT_DATA_SIZE];
-    kt_commit_v0(&root, &hash, report_data);
     kt_attester *attester = NULL;
     if (kt_attester_new(&opts, &attester, &err) != KT_OK)
         return kt_cli_fail(argv[0], &err);

@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/fileio.h"
 #include "verify/x509util.h"
+#include "v1_cli.h"
 
 static int run(int argc, char **argv);
 
@@ -28,6 +29,15 @@ const kt_cli_command kt_cli_cmd_verify = {
     "                      the quote when it is tee_generateQuote JSON and these are absent\n"
     "  --report-data HEX   expected 64 bytes of report data\n"
     "  --skip-report-data  do not check the state binding (named as skipped in the verdict)\n\n"
+    "Katana schema v1 (a tee_generateQuote BlockAttestation, detected; docs/katana-v1.md):\n"
+    "  --schema v0|v1      force the schema instead of detecting it\n"
+    "  --chain-id ID       expected chain (felt or short string, e.g. SN_MAIN, KATANA): the\n"
+    "                      config_hash check passes only for it (skipped without it)\n"
+    "  --fee-token FELT    expected STRK fee token (default Katana's STRK address)\n"
+    "  --settlement S      starknet or ethereum: how L1->L2 message hashes are rebuilt\n"
+    "                      (default: try both)\n"
+    "  --follows PREV      PREV.json, the previous BlockAttestation: its block number, hash,\n"
+    "                      state root and config hash must be this one's prev* fields\n\n"
     "Certificates (tried in this order: these, the quote's certificate table, KDS):\n"
     "  --certs DIR         folder with ark, ask|asvk, vcek|vlek as NAME.pem / NAME.der, or a\n"
     "                      PEM bundle cert_chain.pem; crl.der / *.crl are used as CRLs\n"
@@ -67,6 +77,7 @@ typedef struct verify_args {
     bool allow_mock, no_quote_certs, json;
     bool kds, offline;
     const char *kds_url, *cache_dir;
+    kt_cli_v1_opts v1; /* schema v1 options (v1_cli.h) */
 } verify_args;
 
 enum {
@@ -74,6 +85,7 @@ enum {
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
     OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR,
+    OPT_SCHEMA, OPT_CHAIN_ID, OPT_FEE_TOKEN, OPT_SETTLEMENT, OPT_FOLLOWS,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -102,6 +114,11 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"offline", no_argument, NULL, OPT_OFFLINE},
         {"kds-url", required_argument, NULL, OPT_KDS_URL},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"schema", required_argument, NULL, OPT_SCHEMA},
+        {"chain-id", required_argument, NULL, OPT_CHAIN_ID},
+        {"fee-token", required_argument, NULL, OPT_FEE_TOKEN},
+        {"settlement", required_argument, NULL, OPT_SETTLEMENT},
+        {"follows", required_argument, NULL, OPT_FOLLOWS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -138,6 +155,11 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         case OPT_OFFLINE: a->offline = true; break;
         case OPT_KDS_URL: a->kds_url = optarg; break;
         case OPT_CACHE_DIR: a->cache_dir = optarg; break;
+        case OPT_SCHEMA: a->v1.schema = optarg; break;
+        case OPT_CHAIN_ID: a->v1.chain_id = optarg; break;
+        case OPT_FEE_TOKEN: a->v1.fee_token = optarg; break;
+        case OPT_SETTLEMENT: a->v1.settlement = optarg; break;
+        case OPT_FOLLOWS: a->v1.follows = optarg; break;
         case 'h': return -1;
         default:
             return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
@@ -169,6 +191,7 @@ typedef struct verify_inputs {
     kt_cert_source source;
     const kt_cert_source *sources[1];
     kt_verify_opts opts;
+    kt_cli_v1 v1; /* a schema v1 answer (v1.active), verified with kt_v1_verify */
 } verify_inputs;
 
 /* One line on stderr when a download has to wait, so a slow KDS is visible. */
@@ -267,9 +290,16 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
     uint8_t *bytes = NULL;
     size_t len = 0;
     kt_status st = kt_cli_read(a->quote_path, KT_QUOTE_MAX_SIZE, &bytes, &len, err);
+    bool v1 = false;
     if (st == KT_OK)
+        st = kt_cli_v1_select(a->v1.schema, bytes, len, &v1, err);
+    if (st == KT_OK && v1)
+        st = kt_cli_v1_load(&in->v1, &a->v1, bytes, len, a->quote_path, err);
+    else if (st == KT_OK && (st = kt_cli_v1_refuse_for_v0(&a->v1, err)) == KT_OK)
         st = kt_quote_decode(bytes, len, &in->quote, err);
     free(bytes);
+    if (st != KT_OK && v1)
+        return st;
     if (st != KT_OK)
         return kt_fail_context(err, st, "%s", a->quote_path);
     if ((st = kt_certs_new(&in->certs, err)) != KT_OK || (st = load_certs(a, in->certs, err)) != KT_OK)
@@ -296,7 +326,12 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
     }
     if (a->product && (st = kt_product_parse(a->product, &o->product, err)) != KT_OK)
         return kt_fail_context(err, st, "--product");
-    if (a->state_root) {
+    if (v1) {
+        if (a->state_root || a->report_data || a->skip_report_data)
+            return kt_fail(err, KT_E_INVALID_ARG,
+                           "a schema v1 answer binds its own fields: --state-root, --block-hash, "
+                           "--report-data and --skip-report-data are schema v0 options");
+    } else if (a->state_root) {
         if ((st = kt_cli_felt(a->state_root, "--state-root", &o->state_root, err)) != KT_OK ||
             (st = kt_cli_felt(a->block_hash, "--block-hash", &o->block_hash, err)) != KT_OK)
             return st;
@@ -320,6 +355,7 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
 
 static void free_inputs(verify_inputs *in) {
     kt_quote_free(&in->quote);
+    kt_cli_v1_free(&in->v1);
     kt_certs_free(&in->certs);
     kt_verifier_free(&in->verifier);
     kt_kds_client_free(&in->kds);
@@ -346,7 +382,9 @@ static int run(int argc, char **argv) {
         free_inputs(&in);
         return kt_cli_fail(argv[0], &(kt_error){KT_E_NOMEM, "out of memory"});
     }
-    st = kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
+    st = in.v1.active ? kt_v1_verify(in.verifier, &in.v1.att, in.v1.has_prev ? &in.v1.prev : NULL,
+                                     &in.v1.expect, &in.opts, verdict, &err)
+                      : kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
     /* What the KDS source could not do but did not fail on (a stale cache entry,
      * a CRL it could not fetch, every URL an offline run was missing). */
     for (size_t i = 0; in.kds && i < kt_kds_warning_count(in.kds); i++)

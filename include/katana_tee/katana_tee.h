@@ -11,6 +11,8 @@
 #include "katana_tee/felt.h"
 #include "katana_tee/poseidon.h"
 #include "katana_tee/commit.h"
+#include "katana_tee/pedersen.h"
+#include "katana_tee/katana_v1.h"
 #include "katana_tee/report.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/attester.h"

@@ -221,6 +221,9 @@ typedef enum kt_check_id {
     KT_CHECK_MIN_TCB,          /* minimum reported / launch TCB, firmware version, guest SVN */
     KT_CHECK_IDENTITY,         /* host data, family/image/report/chip id, key digests */
     KT_CHECK_PLATFORM,         /* required / forbidden PLATFORM_INFO bits */
+    KT_CHECK_CONFIG_HASH,      /* v1: report data[32..64] == katanaTeeConfigHash (== expected) */
+    KT_CHECK_MESSAGES,         /* v1: messagesCommitment recomputed from the message lists */
+    KT_CHECK_CONTINUITY,       /* v1 --follows: prev* fields == the previous attestation's */
     KT_CHECK_COUNT
 } kt_check_id;
 

@@ -18,6 +18,7 @@ static const char *const check_names[KT_CHECK_COUNT] = {
     "revocation",   "product",     "signer",        "tcb_binding", "chip_binding",
     "signature",    "report_data", "measurement",   "debug",       "migration",
     "guest_policy", "vmpl",        "minimum_tcb",   "identity",    "platform",
+    "config_hash",  "messages",    "continuity",
 };
 
 const char *kt_check_name(kt_check_id id) {
@@ -502,6 +503,8 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     if (!v || !quote || !opts || !vd)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_verify: missing argument");
     memset(vd, 0, sizeof *vd);
+    /* schema v1 lines: filled by kt_v1_checks_apply when verifying a v1 answer */
+    skip_all(vd, KT_CHECK_CONFIG_HASH, KT_CHECK_CONTINUITY, "not a schema v1 answer");
     kt_error local = {0};
     if (!err)
         err = &local;

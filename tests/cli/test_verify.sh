@@ -32,7 +32,7 @@ assert v["verdict"] == "valid" and v["valid"] is True and v["trust"] == "amd", v
 assert v["product"] == "Milan" and v["signer"] == "VCEK"
 names = [c["name"] for c in v["checks"]]
 assert names[:4] == ["quote_format", "root", "intermediate", "leaf"], names
-assert len(names) == 20 and all(c["result"] in ("pass", "skipped") for c in v["checks"])
+assert len(names) == 23 and all(c["result"] in ("pass", "skipped") for c in v["checks"])
 assert v["failed"] == [] and set(v["certificates"]) == {"ark", "ask", "vcek"}
 assert len(v["report"]["measurement"]) == 96
 PY
