@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "katana_tee/attester.h"
 #include "katana_tee/hex.h"
+#include "katana_tee/katana_v1.h"
 #include "rpc/server.h"
 #include "util/error.h"
 
@@ -92,7 +93,8 @@ static int run(int argc, char **argv) {
         O_LISTEN = 256, O_NODE, O_STATE, O_ATTESTER, O_VMPL, O_CERTS, O_PREFIX, O_SIMDIR, O_PROXY,
         O_NOCACHE, O_MAXBODY, O_MAXBATCH, O_MAXCONN, O_THREADS, O_IDLE, O_NODETIMEOUT,
         O_PERCLIENT, O_HEADTIMEOUT, O_BODYTIMEOUT, O_ATTESTREQ, O_ATTESTCLIENT, O_ATTESTWAIT,
-        O_CACHEBLOCKS, O_LOGLEVEL,
+        O_CACHEBLOCKS, O_SCHEMA, O_FORK, O_CHAINID, O_FEETOKEN, O_MAXRANGE, O_RANGECONC,
+        O_LOGLEVEL,
     };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -118,6 +120,12 @@ static int run(int argc, char **argv) {
         {"max-attest-per-client", required_argument, NULL, O_ATTESTCLIENT},
         {"attest-wait", required_argument, NULL, O_ATTESTWAIT},
         {"cache-blocks", required_argument, NULL, O_CACHEBLOCKS},
+        {"schema", required_argument, NULL, O_SCHEMA},
+        {"fork-block-number", required_argument, NULL, O_FORK},
+        {"chain-id", required_argument, NULL, O_CHAINID},
+        {"fee-token", required_argument, NULL, O_FEETOKEN},
+        {"max-range", required_argument, NULL, O_MAXRANGE},
+        {"range-concurrency", required_argument, NULL, O_RANGECONC},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -127,6 +135,8 @@ static int run(int argc, char **argv) {
     const char *vmpl_text = NULL, *prefix_hex = NULL;
     const char *num_text[O_LOGLEVEL + 1] = {0};
     const char *threads_text = NULL, *level_text = NULL;
+    const char *schema_text = NULL, *chain_text = NULL, *fee_text = NULL;
+    kt_felt chain_id, fee_token;
     int c;
     optind = 0;
     opterr = 0;
@@ -153,7 +163,13 @@ static int run(int argc, char **argv) {
         case O_ATTESTREQ:
         case O_ATTESTCLIENT:
         case O_ATTESTWAIT:
-        case O_CACHEBLOCKS: num_text[c] = optarg; break;
+        case O_CACHEBLOCKS:
+        case O_FORK:
+        case O_MAXRANGE:
+        case O_RANGECONC: num_text[c] = optarg; break;
+        case O_SCHEMA: schema_text = optarg; break;
+        case O_CHAINID: chain_text = optarg; break;
+        case O_FEETOKEN: fee_text = optarg; break;
         case O_THREADS: threads_text = optarg; break;
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_serve);
@@ -198,6 +214,9 @@ static int run(int argc, char **argv) {
         {O_ATTESTCLIENT, "--max-attest-per-client", 1, 1000},
         {O_ATTESTWAIT, "--attest-wait", 10, 3600000},
         {O_CACHEBLOCKS, "--cache-blocks", 1, 4096},
+        {O_FORK, "--fork-block-number", 0, 0x7fffffffffffffffULL},
+        {O_MAXRANGE, "--max-range", 1, 1000000},
+        {O_RANGECONC, "--range-concurrency", 1, 64},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const char *t = num_text[nums[i].opt];
@@ -217,6 +236,9 @@ static int run(int argc, char **argv) {
         case O_ATTESTCLIENT: ro.max_attest_per_client = (unsigned)v; break;
         case O_ATTESTWAIT: ro.attest_wait_ms = (long)v; break;
         case O_CACHEBLOCKS: ro.cache_blocks = (unsigned)v; break;
+        case O_FORK: ro.sharding = true; ro.fork_block_number = v; break;
+        case O_MAXRANGE: ro.max_range = (unsigned)v; break;
+        case O_RANGECONC: ro.range_concurrency = (unsigned)v; break;
         default: ro.node_timeout_ms = (long)v; break;
         }
     }
@@ -228,6 +250,30 @@ static int run(int argc, char **argv) {
                 return kt_cli_fail(argv[0], &err);
             ro.threads = (int)v;
         }
+    }
+    ro.schema = KT_RPC_SCHEMA_V1;
+    if (schema_text) {
+        if (strcmp(schema_text, "v0") == 0)
+            ro.schema = KT_RPC_SCHEMA_V0;
+        else if (strcmp(schema_text, "v1") != 0)
+            return kt_cli_usage_error(argv[0], "--schema must be v0 or v1");
+    }
+    if (ro.schema == KT_RPC_SCHEMA_V0 && (ro.sharding || chain_text || fee_text || num_text[O_MAXRANGE] || num_text[O_RANGECONC]))
+        return kt_cli_usage_error(argv[0], "--fork-block-number, --chain-id, --fee-token, "
+                                           "--max-range and --range-concurrency need --schema v1");
+    if (chain_text) {
+        /* a short string (SN_MAIN, KATANA) or a 0x-hex felt */
+        kt_status cst = strncmp(chain_text, "0x", 2) == 0
+                            ? kt_cli_felt(chain_text, "--chain-id", &chain_id, &err)
+                            : kt_v1_short_string(chain_text, &chain_id, &err);
+        if (cst != KT_OK)
+            return kt_cli_fail(argv[0], &err);
+        ro.chain_id = &chain_id;
+    }
+    if (fee_text) {
+        if (kt_cli_felt(fee_text, "--fee-token", &fee_token, &err) != KT_OK)
+            return kt_cli_fail(argv[0], &err);
+        ro.fee_token = &fee_token;
     }
     if (vmpl_text) {
         if (kt_cli_uint(vmpl_text, "--vmpl", 0, 3, &v, &err) != KT_OK)
@@ -263,8 +309,17 @@ static int run(int argc, char **argv) {
     /* The address as bound (the port is the real one when 0 was asked for). */
     const char *listen = ro.listen ? ro.listen : KT_RPC_DEFAULT_LISTEN;
     const char *colon = strrchr(listen, ':');
-    printf("listening on http://%.*s:%u\n", (int)(colon - listen), listen,
-           (unsigned)kt_rpc_server_port(server));
+    kt_felt ch;
+    char chx[KT_FELT_HEX_MAX];
+    if (kt_rpc_server_config_hash(server, &ch)) {
+        kt_felt_to_hex(&ch, chx);
+        printf("listening on http://%.*s:%u schema v1 %s config_hash %s\n", (int)(colon - listen),
+               listen, (unsigned)kt_rpc_server_port(server), ro.sharding ? "sharding" : "appchain",
+               chx);
+    } else {
+        printf("listening on http://%.*s:%u\n", (int)(colon - listen), listen,
+               (unsigned)kt_rpc_server_port(server));
+    }
     fflush(stdout);
 
     int sig = 0;

@@ -42,6 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     o.state_path = path;
     o.attester = attester;
     o.threads = 1;
+    o.schema = KT_RPC_SCHEMA_V0;
     if (kt_rpc_server_start(&o, &server, &err) != KT_OK) {
         fprintf(stderr, "fuzz_rpc: %s\n", err.message);
         abort();

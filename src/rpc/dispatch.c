@@ -291,11 +291,17 @@ static char *handle_call(kt_rpc_server *s, kt_rpc_call *call, const json_t *req)
         return text ? text : kt_rpc_oom_text;
     }
     bool notification = id == NULL;
+    bool v1 = s->o.schema == KT_RPC_SCHEMA_V1;
     if (strcmp(method, "tee_generateQuote") == 0) {
         if (notification)
             return NULL; /* no one would see the quote: do not spend an attestation on it */
         atomic_fetch_add_explicit(&s->quote_requests, 1, memory_order_relaxed);
-        text = generate_quote_v0(s, call, params, id, &code);
+        text = v1 ? kt_rpc_generate_quote_v1(s, call, params, id, &code)
+                  : generate_quote_v0(s, call, params, id, &code);
+    } else if (v1 && strcmp(method, "tee_getEventProof") == 0) {
+        if (notification)
+            return NULL;
+        text = kt_rpc_event_proof_v1(s, params, id, &code);
     } else if (s->o.proxy && !is_tee_method(method)) {
         text = kt_rpc_render(proxy_call(s, req, id));
         if (notification) {

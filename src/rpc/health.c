@@ -64,7 +64,7 @@ static void probe_once(kt_rpc_server *s, kt_node *probe) {
             s->node_head = n;
             pthread_mutex_unlock(&s->health_mu);
         }
-    } else {
+    } else if (s->have_state) { /* v0: re-read when changed; the v1 file is read at start */
         kt_block_state bs;
         kt_rpc_note_state(s, kt_state_file_get(&s->state, &bs, &err), &err);
     }
@@ -95,7 +95,7 @@ static void *prober(void *arg) {
 kt_status kt_rpc_health_start(kt_rpc_server *s, kt_error *err) {
     s->node_reachable = -1;
     s->attester_usable = -1;
-    s->state_usable = s->have_state ? 1 : -1; /* opened (and parsed) at start */
+    s->state_usable = s->state_path ? 1 : -1; /* opened (and parsed) at start */
     /* One quote over zero report data says whether the attester works on this machine
      * (sev-snp without the guest device fails here, not at the first client). */
     static const uint8_t zero[64];
@@ -181,7 +181,13 @@ char *kt_rpc_server_health(kt_rpc_server *s, bool *ok_out) {
         (json_int_t)st.quote_requests, "attestations", (json_int_t)st.attestations, "cacheHits",
         (json_int_t)st.cache_hits, "shared", (json_int_t)st.shared, "errors",
         (json_int_t)st.errors, "proxied", (json_int_t)st.proxied, "waiting", (int)st.waiting);
-    json_t *h = json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:o}", "status", status,
+    bool v1 = s->o.schema == KT_RPC_SCHEMA_V1;
+    char ch[KT_FELT_HEX_MAX];
+    kt_felt_to_hex(&s->config_hash, ch);
+    json_t *h = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:b, s:I, s:o}",
+                          "status", status, "schema", v1 ? "v1" : "v0", "mode",
+                          v1 ? json_string(s->o.sharding ? "sharding" : "appchain") : json_null(),
+                          "configHash", v1 ? json_string(ch) : json_null(),
                           "attester", attester, "source", s->have_node ? "node" : "state",
                           "node", node, "stateFile", state, "lastAttested",
                           last ? last : json_null(), "quoteCache", !s->o.no_quote_cache, "proxy",

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "katana_tee/katana_v1.h"
 #include "rpc/server_impl.h"
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
@@ -56,6 +57,7 @@ static void server_free(kt_rpc_server *s) {
     kt_rpc_cache_free(s);
     if (s->have_state)
         kt_state_file_close(&s->state);
+    kt_v1_state_free(&s->v1_state);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->attester_mu);
@@ -128,6 +130,38 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
         return kt_fail_oom(err);
     }
 
+    if (s->o.schema == KT_RPC_SCHEMA_DEFAULT)
+        s->o.schema = KT_RPC_SCHEMA_V1;
+    if (s->o.schema != KT_RPC_SCHEMA_V0 && s->o.schema != KT_RPC_SCHEMA_V1) {
+        server_free(s);
+        return kt_fail(err, KT_E_INVALID_ARG, "unknown schema %d", (int)opts->schema);
+    }
+    if (s->o.schema == KT_RPC_SCHEMA_V0 && s->o.sharding) {
+        server_free(s);
+        return kt_fail(err, KT_E_INVALID_ARG, "a fork block number needs schema v1");
+    }
+    if (s->o.sharding && s->o.fork_block_number > KT_BLOCK_NUMBER_MAX) {
+        server_free(s);
+        return kt_fail(err, KT_E_INVALID_ARG, "fork block number is above 2^63-1");
+    }
+    if (!s->o.max_range)
+        s->o.max_range = KT_RPC_DEFAULT_MAX_RANGE;
+    if (!s->o.range_concurrency)
+        s->o.range_concurrency = KT_RPC_DEFAULT_RANGE_CONCURRENCY;
+    if (s->o.range_concurrency > 64) {
+        server_free(s);
+        return kt_fail(err, KT_E_INVALID_ARG, "range concurrency %u is above 64",
+                       s->o.range_concurrency);
+    }
+    if (s->o.schema == KT_RPC_SCHEMA_V1) {
+        /* computed once, as Katana's TeeApi::new */
+        kt_felt katana = kt_felt_from_u64(0x4b4154414e41ULL); /* "KATANA", the dev chain */
+        kt_felt fee = kt_v1_default_fee_token();
+        s->config_hash = kt_v1_config_hash(opts->chain_id ? opts->chain_id : &katana,
+                                           opts->fee_token ? opts->fee_token : &fee);
+    }
+    s->o.chain_id = s->o.fee_token = NULL; /* borrowed: not kept */
+
     if (opts->node_url) {
         kt_status ust = kt_rpc_node_origin(opts->node_url, s->node_shown, sizeof s->node_shown, err);
         if (ust != KT_OK) {
@@ -151,12 +185,15 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
             server_free(s);
             return kt_fail_oom(err);
         }
-        kt_status st = kt_state_file_open(&s->state, s->state_path, err);
+        kt_status st = s->o.schema == KT_RPC_SCHEMA_V1
+                           ? kt_v1_state_load(s->state_path, &s->v1_state, err)
+                           : kt_state_file_open(&s->state, s->state_path, err);
         if (st != KT_OK) {
             server_free(s);
             return st;
         }
-        s->have_state = true;
+        s->have_v1_state = s->o.schema == KT_RPC_SCHEMA_V1;
+        s->have_state = !s->have_v1_state;
     }
 
     struct sockaddr_storage ss;
@@ -178,15 +215,28 @@ kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_e
         server_free(s);
         return st;
     }
+    char ch[KT_FELT_HEX_MAX] = "-";
+    if (s->o.schema == KT_RPC_SCHEMA_V1)
+        kt_felt_to_hex(&s->config_hash, ch);
     kt_rpc_log(s, KT_LOG_INFO, "listening",
-              "address=%s port=%u attester=%s source=%s threads=%d max_body=%zu max_batch=%zu "
+              "address=%s port=%u schema=%s mode=%s config_hash=%s attester=%s source=%s "
+              "threads=%d max_body=%zu max_batch=%zu "
               "max_connections=%u per_client=%u quote_cache=%s proxy=%s node=%s",
-              s->o.listen, (unsigned)s->port, kt_attester_name(s->o.attester),
+              s->o.listen, (unsigned)s->port, s->o.schema == KT_RPC_SCHEMA_V1 ? "v1" : "v0",
+              s->o.schema != KT_RPC_SCHEMA_V1 ? "-" : s->o.sharding ? "sharding" : "appchain", ch,
+              kt_attester_name(s->o.attester),
               s->have_node ? "node" : "state", s->o.threads, s->o.max_body, s->o.max_batch,
               s->o.max_connections, s->o.per_client_limit, s->o.no_quote_cache ? "off" : "on", s->o.proxy ? "on" : "off",
               s->have_node ? s->node_shown : "-");
     *out = s;
     return KT_OK;
+}
+
+bool kt_rpc_server_config_hash(const kt_rpc_server *s, kt_felt *out) {
+    if (!s || s->o.schema != KT_RPC_SCHEMA_V1)
+        return false;
+    *out = s->config_hash;
+    return true;
 }
 
 uint16_t kt_rpc_server_port(const kt_rpc_server *s) {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "katana_tee/attester.h"
+#include "katana_tee/felt.h"
 #include "katana_tee/status.h"
 
 typedef enum kt_log_level {
@@ -53,10 +54,28 @@ typedef void (*kt_log_fn)(void *ctx, kt_log_level level, const char *event, cons
 #define KT_RPC_DEFAULT_ATTEST_WAIT_MS 30000L /* longest wait for the attester or a shared one */
 #define KT_RPC_DEFAULT_CACHE_BLOCKS 16     /* recent blocks whose answers are kept */
 
+/* Which of Katana's API forms is served (docs/rpc.md). */
+typedef enum kt_rpc_schema {
+    KT_RPC_SCHEMA_DEFAULT = 0, /* = v1 */
+    KT_RPC_SCHEMA_V0,          /* tee_generateQuote() over the latest block, v0 report data */
+    KT_RPC_SCHEMA_V1,          /* tee_generateQuote(prev_block_id, block_id), tee_getEventProof */
+} kt_rpc_schema;
+
+#define KT_RPC_DEFAULT_MAX_RANGE 1024   /* blocks one appchain quote may walk */
+#define KT_RPC_DEFAULT_RANGE_CONCURRENCY 4 /* node calls in flight for one walk */
+
 typedef struct kt_rpc_opts {
     const char *listen;     /* "host:port" or "[v6]:port"; NULL = KT_RPC_DEFAULT_LISTEN; port 0 = any */
     const char *node_url;   /* the Starknet node; exactly one of node_url / state_path */
-    const char *state_path; /* a state file (see rpc/node.h) */
+    const char *state_path; /* a state file: v0 see rpc/node.h, v1 see rpc/v1_state.h */
+    kt_rpc_schema schema;
+    /* v1 */
+    bool sharding;              /* a fork: sharding mode with fork_block_number */
+    uint64_t fork_block_number; /* the forked block (sharding only) */
+    const kt_felt *chain_id;    /* NULL = "KATANA" (0x4b4154414e41) */
+    const kt_felt *fee_token;   /* NULL = the STRK address (kt_v1_default_fee_token) */
+    unsigned max_range;         /* 0 = default */
+    unsigned range_concurrency; /* 0 = default */
     kt_attester *attester;  /* borrowed; must outlive the server */
     bool proxy;             /* forward non-tee_* methods to the node (needs node_url) */
     bool no_quote_cache;    /* attest every request (concurrent ones for one block still share) */
@@ -103,6 +122,9 @@ typedef struct kt_rpc_server kt_rpc_server;
  * the address cannot be bound (the message has the OS reason).
  */
 kt_status kt_rpc_server_start(const kt_rpc_opts *opts, kt_rpc_server **out, kt_error *err);
+
+/* v1: the katana_tee_config_hash computed at start (false under schema v0). */
+bool kt_rpc_server_config_hash(const kt_rpc_server *server, kt_felt *out);
 
 /* The bound TCP port (useful with port 0). */
 uint16_t kt_rpc_server_port(const kt_rpc_server *server);

@@ -19,6 +19,7 @@
 
 #include "rpc/node.h"
 #include "rpc/server.h"
+#include "rpc/v1_state.h"
 #include "util/error.h"
 
 struct MHD_Daemon;
@@ -29,6 +30,7 @@ enum {
     RPC_TEE_NOT_AVAILABLE = 100,
     RPC_TEE_QUOTE_FAILED = 101,
     RPC_TEE_PROVIDER = 102,
+    RPC_TEE_EVENT_PROOF = 103,
     RPC_PARSE = -32700,
     RPC_INVALID_REQUEST = -32600,
     RPC_METHOD_NOT_FOUND = -32601,
@@ -106,7 +108,10 @@ struct kt_rpc_server {
     kt_node node;
     bool have_node;
     kt_state_file state;
-    bool have_state;
+    bool have_state;        /* v0 state file */
+    kt_v1_state v1_state;
+    bool have_v1_state;     /* v1 state file */
+    kt_felt config_hash;    /* v1 */
     struct MHD_Daemon *mhd;
     kt_rpc_front *front;
     int listen_fd;
@@ -166,6 +171,13 @@ char *kt_rpc_answer_attested(kt_rpc_server *s, kt_rpc_call *call, const kt_rpc_s
 /* Error 102 "Provider error: …" (logged at warn). */
 char *kt_rpc_provider_error(kt_rpc_server *s, const json_t *rid, kt_status st,
                             const kt_error *err, int *code);
+
+/* ---- quote_v1.c ---- */
+/* Answer text for v1 tee_generateQuote and tee_getEventProof; *code 0 or the error sent. */
+char *kt_rpc_generate_quote_v1(kt_rpc_server *s, kt_rpc_call *call, const json_t *params,
+                               const json_t *rid, int *code);
+char *kt_rpc_event_proof_v1(kt_rpc_server *s, const json_t *params, const json_t *rid,
+                            int *code);
 
 /* ---- reply.c ---- */
 /* A JSON-RPC error response object (new reference; NULL when out of memory). */

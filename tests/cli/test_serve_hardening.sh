@@ -32,7 +32,7 @@ port_of() { echo "${1##*:}" | tr -d /; }
 start_node
 
 # ---- 300 idle sockets from one client do not stall /health or RPC -----------------------------
-start_server flood --node "$NODE_URL" --attester mock --head-timeout 1000
+start_server flood --schema v0 --node "$NODE_URL" --attester mock --head-timeout 1000
 PORT=$(port_of "$URL")
 # the flood comes from 127.0.0.2 (still loopback), the checks from 127.0.0.1
 "$PY" - "$PORT" >"$TMP/flood.out" 2>&1 <<'EOF' &
@@ -78,7 +78,7 @@ done
 
 # ---- --listen on a busy port names the port -----------------------------------------------------
 set +e
-"$KT_BIN" serve --node "$NODE_URL" --attester mock --listen "127.0.0.1:$PORT" >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --node "$NODE_URL" --attester mock --listen "127.0.0.1:$PORT" >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "busy port: I/O failure" 3 "$rc"
 contains "busy port: names the port" "127.0.0.1:$PORT" "$(cat "$TMP/e")"
@@ -86,7 +86,7 @@ if grep -q "port 0" "$TMP/e"; then bad "busy port: says port 0"; else ok; fi
 stop_server "$SPID" flood
 
 # ---- a node answer for another block than asked is refused (102) --------------------------------
-start_server wrong --node "$NODE_URL" --attester mock
+start_server wrong --schema v0 --node "$NODE_URL" --attester mock
 node_control '{"mode":"wrong_block"}'
 rpc '{"jsonrpc":"2.0","method":"tee_generateQuote","params":[{"block_number":5}],"id":1}'
 expect "answer for another block: 102" 102 "$(jget "$TMP/r.json" error.code)"
@@ -103,19 +103,19 @@ node_control '{"mode":"ok"}'
 stop_server "$SPID" wrong
 printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":"0xffffffffffffffff"}' > "$TMP/huge.json"
 set +e
-"$KT_BIN" serve --state "$TMP/huge.json" --attester mock --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --state "$TMP/huge.json" --attester mock --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "state file blockNumber 2^64-1: refused at start" 2 "$rc"
 contains "state file blockNumber: named" "blockNumber" "$(cat "$TMP/e")"
 printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":"0x7fffffffffffffff"}' > "$TMP/max.json"
-start_server maxnum --state "$TMP/max.json" --attester mock
+start_server maxnum --schema v0 --state "$TMP/max.json" --attester mock
 rpc "$Q"
 contains "state file blockNumber 2^63-1: served" "\"blockNumber\":9223372036854775807}" "$(cat "$TMP/r.json")"
 stop_server "$SPID" maxnum
 
 # ---- node URL secrets never reach clients or info-level logs -------------------------------------
 SECRET_URL="http://user:pw1@127.0.0.1:$NODE_PORT/v1/PATHKEY?token=QUERYKEY#frag"
-start_server secret --node "$SECRET_URL" --attester mock
+start_server secret --schema v0 --node "$SECRET_URL" --attester mock
 node_control '{"mode":"http500"}'
 rpc "$Q"
 expect "secret URL: provider error" 102 "$(jget "$TMP/r.json" error.code)"
@@ -130,7 +130,7 @@ for f in "$TMP/r.json" "$TMP/h.json" "$TMP/secret.err" "$TMP/secret.out"; do
     if grep -qE 'PATHKEY|QUERYKEY|pw1|frag' "$f"; then bad "secret URL: a secret in $(basename "$f")"; else ok; fi
 done
 set +e
-"$KT_BIN" serve --node "http://127.0.0.1:1/x?token=QUERYKEY" --attester mock --listen 127.0.0.1:0 \
+"$KT_BIN" serve --schema v0 --node "http://127.0.0.1:1/x?token=QUERYKEY" --attester mock --listen 127.0.0.1:0 \
     --node-timeout 100 >/dev/null 2>"$TMP/e" &
 set -e
 BAD=$!
@@ -142,12 +142,12 @@ if grep -q QUERYKEY "$TMP/e"; then bad "secret URL: in the warn log of a dead no
 # ---- an unusable --node is refused at start-up (exit 2) ------------------------------------------
 for u in ftp://x 'http://' 'http://:80' 'http://h:99999' 'x'; do
     set +e
-    "$KT_BIN" serve --node "$u" --attester mock --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+    "$KT_BIN" serve --schema v0 --node "$u" --attester mock --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
     set -e
     expect "--node '$u': usage error" 2 "$rc"
 done
 contains "--node ftp: says why" "http:// or https://" "$(
-    "$KT_BIN" serve --node ftp://x --attester mock --listen 127.0.0.1:0 2>&1 >/dev/null || true)"
+    "$KT_BIN" serve --schema v0 --node ftp://x --attester mock --listen 127.0.0.1:0 2>&1 >/dev/null || true)"
 
 # ---- /health answers from the last known state, never waiting on a hung node --------------------
 "$PY" "$NODE_PY" --blackhole >"$TMP/hole.out" 2>/dev/null &
@@ -155,7 +155,7 @@ HOLE=$!
 PIDS+=("$HOLE")
 HOLE_PORT=$(wait_for_line "$TMP/hole.out" '^PORT ')
 HOLE_PORT=${HOLE_PORT#PORT }
-start_server hung --node "http://127.0.0.1:$HOLE_PORT" --attester mock --node-timeout 29000
+start_server hung --schema v0 --node "http://127.0.0.1:$HOLE_PORT" --attester mock --node-timeout 29000
 for i in 1 2 3; do
     code=$(curl -s -m 1 -o "$TMP/h.json" -w '%{http_code}' "$URL/health" || true)
     expect "hung node: /health #$i answers within 1 s" 503 "$code"
@@ -166,7 +166,7 @@ stop_server "$SPID" hung
 # ---- /health is honest about the attester ---------------------------------------------------------
 printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":1}' > "$TMP/state.json"
 if [[ "$KT_SNP" == 1 && ! -e /dev/sev-guest && ! -e /sys/kernel/config/tsm/report ]]; then
-    start_server snp --state "$TMP/state.json" --attester sev-snp
+    start_server snp --schema v0 --state "$TMP/state.json" --attester sev-snp
     code=$(curl -s -m 1 -o "$TMP/h.json" -w '%{http_code}' "$URL/health")
     expect "sev-snp without SEV-SNP: /health 503" 503 "$code"
     expect "sev-snp without SEV-SNP: unavailable" unavailable "$(jget "$TMP/h.json" status)"
@@ -176,7 +176,7 @@ if [[ "$KT_SNP" == 1 && ! -e /dev/sev-guest && ! -e /sys/kernel/config/tsm/repor
 else
     echo "note: sev-snp health case not run (not built, or this machine has SEV-SNP)"
 fi
-start_server statehealth --state "$TMP/state.json" --attester mock
+start_server statehealth --schema v0 --state "$TMP/state.json" --attester mock
 code=$(curl -s -m 1 -o "$TMP/h.json" -w '%{http_code}' "$URL/health")
 expect "state + mock: /health ok" 200 "$code"
 expect "state + mock: state usable" true "$(jget "$TMP/h.json" stateFile.usable)"
@@ -189,7 +189,7 @@ stop_server "$SPID" statehealth
 
 # ---- attestations are bounded per request and per client; recent blocks are cached -------------
 node_control '{"mode":"any_block"}'
-start_server bound --node "$NODE_URL" --attester mock
+start_server bound --schema v0 --node "$NODE_URL" --attester mock
 batch="["
 for n in $(seq 100 109); do
     batch+="{\"jsonrpc\":\"2.0\",\"method\":\"tee_generateQuote\",\"params\":[{\"block_number\":$n}],\"id\":$n},"

@@ -13,6 +13,10 @@ starknet_blockNumber, starknet_chainId. Test control (not JSON-RPC):
     any_block: every {"block_number": N} exists (hash 0x1000+N, root 0x2000+N);
     wrong_block: answers with the block after the one asked for;
     huge_number: block_number 2^64-1 (beyond what a Starknet block number can be).
+  POST /control {"blocks": [BLOCK_WITH_RECEIPTS, ...], "delay_ms": N}: the blocks
+    starknet_getBlockWithReceipts serves (by block_number; others are error 24), and a
+    delay per such call (to observe how many the client keeps in flight).
+  GET /calls also reports "getBlockWithReceipts" (count) and "maxInFlight".
   Any POST path other than /control is the JSON-RPC endpoint (tokens in paths work).
 With --blackhole the process accepts connections and never answers (a hung node).
   GET  /calls   {"getBlockWithTxHashes": n, "last_params": ...}
@@ -23,7 +27,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 state = {"mode": "ok", "block_number": 5, "block_hash": "0x2a0b", "new_root": "0x5747"}
-calls = {"getBlockWithTxHashes": 0, "last_params": None}
+calls = {"getBlockWithTxHashes": 0, "last_params": None, "getBlockWithReceipts": 0,
+         "maxInFlight": 0}
+blocks = {}
+in_flight = [0]
 lock = threading.Lock()
 
 PRICE = {"price_in_fri": "0x1", "price_in_wei": "0x2"}
@@ -83,6 +90,32 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def block_with_receipts(self, req):
+        import time
+        with lock:
+            calls["getBlockWithReceipts"] += 1
+            in_flight[0] += 1
+            calls["maxInFlight"] = max(calls["maxInFlight"], in_flight[0])
+            delay = state.get("delay_ms", 0)
+            mode = state["mode"]
+        time.sleep(delay / 1000.0)
+        with lock:
+            in_flight[0] -= 1
+            params = req.get("params")
+            bid = params.get("block_id") if isinstance(params, dict) else \
+                (params[0] if isinstance(params, list) and params else None)
+            number = bid.get("block_number") if isinstance(bid, dict) else None
+            block = blocks.get(number)
+        if mode == "http500":
+            self.send(500, "internal error", "text/plain")
+            return
+        answer = {"jsonrpc": "2.0", "id": req.get("id")}
+        if block is None:
+            answer["error"] = {"code": 24, "message": "Block not found"}
+        else:
+            answer["result"] = block
+        self.send(200, json.dumps(answer))
+
     def do_GET(self):
         if self.path == "/calls":
             with lock:
@@ -94,8 +127,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/control":
             with lock:
-                state.update(json.loads(body))
+                ctl = json.loads(body)
+                if "blocks" in ctl:
+                    blocks.clear()
+                    for b in ctl.pop("blocks"):
+                        blocks[b["block_number"]] = b
+                state.update(ctl)
             self.send(200, "{}")
+            return
+        try:
+            peek = json.loads(body)
+        except ValueError:
+            peek = None
+        if isinstance(peek, dict) and peek.get("method") == "starknet_getBlockWithReceipts":
+            self.block_with_receipts(peek)
             return
         with lock:
             mode = state["mode"]

@@ -91,6 +91,7 @@ start_server() {
     local line
     line=$(wait_for_line "$TMP/$name.out" '^listening on ')
     URL=${line#listening on }
+    URL=${URL%% *} # v1 appends "schema v1 MODE config_hash 0x…"
 }
 
 stop_server() { # pid, name -> checks a clean exit on SIGTERM

@@ -250,6 +250,8 @@ static kt_rpc_server *server;
 static char server_url[64];
 
 static void start_server(kt_rpc_opts *o) {
+    if (o->schema == KT_RPC_SCHEMA_DEFAULT)
+        o->schema = KT_RPC_SCHEMA_V0; /* these tests are Katana's original form */
     if (!o->attester)
         o->attester = &fake_attester;
     if (!o->listen)
