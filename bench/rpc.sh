@@ -58,7 +58,7 @@ bench_attester() {
     printf '{"stateRoot":"0x%s","blockHash":"0x%s","blockNumber":123456}\n' \
         5747a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccdd \
         2a0b00112233445566778899aabbccddeeff00112233445566778899aabbcc > "$TMP/state.json"
-    "$BIN" serve --listen 127.0.0.1:0 --state "$TMP/state.json" --log-level warn \
+    "$BIN" serve --schema v0 --listen 127.0.0.1:0 --state "$TMP/state.json" --log-level warn \
         ${THREADS:+--threads "$THREADS"} "$@" >"$TMP/out" 2>"$TMP/err" &
     SPID=$!
     for _ in $(seq 1 100); do grep -q '^listening on ' "$TMP/out" && break; sleep 0.05; done

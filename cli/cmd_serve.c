@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "katana_tee/attester.h"
 #include "katana_tee/hex.h"
+#include "katana_tee/katana_v1.h"
 #include "rpc/server.h"
 #include "util/error.h"
 
@@ -17,22 +18,27 @@ static int run(int argc, char **argv);
 
 const kt_cli_command kt_cli_cmd_serve = {
     "serve",
-    "serve tee_generateQuote over JSON-RPC (drop-in for Katana's TEE API)",
+    "serve tee_generateQuote and tee_getEventProof over JSON-RPC (drop-in for Katana's TEE API)",
     "usage: katana-tee serve (--node URL | --state FILE) --attester NAME [options]\n\n"
-    "Answers JSON-RPC 2.0 over HTTP POST (single calls and batches):\n"
-    "  tee_generateQuote  quote over the latest block: one starknet_getBlockWithTxHashes\n"
-    "                     call to the node (or the state file), schema-v0 report data,\n"
-    "                     result {quote, stateRoot, blockHash, blockNumber}.\n"
-    "                     Extension: one optional block id param (\"latest\",\n"
-    "                     {\"block_number\":N}, {\"block_hash\":\"0x…\"}).\n"
-    "  GET /health        status JSON (attester, node reachable, last attested block,\n"
-    "                     counters). Errors: 100 TEE not available, 101 quote generation\n"
-    "                     failed, 102 provider (node/state) error; -32700/-32600/\n"
-    "                     -32601/-32602 as JSON-RPC 2.0; HTTP 413, 405, 415.\n\n"
+    "Answers JSON-RPC 2.0 over HTTP POST (single calls and batches), as Katana's TEE API.\n"
+    "v1 (default): tee_generateQuote(prev_block_id|null, block_id) -> BlockAttestation,\n"
+    "  tee_getEventProof(block_number, event_index) -> EventProofResponse; blocks from\n"
+    "  starknet_getBlockWithReceipts. v0: tee_generateQuote() over the latest block.\n"
+    "GET /health: status JSON, 503 unless the attester and the source work.\n"
+    "Errors 100-103 as Katana's, -32005 limit exceeded; details in docs/rpc.md.\n\n"
+    "schema:\n"
+    "  --schema v0|v1       which form to serve (default v1)\n"
+    "  --fork-block-number N  v1 sharding mode: the node is a fork of block N\n"
+    "  --chain-id ID        v1: chain id for the config hash, a short string (SN_MAIN)\n"
+    "                       or 0x-hex felt (default KATANA)\n"
+    "  --fee-token ADDR     v1: STRK fee token for the config hash (default\n"
+    "                       0x4718f5a0fc34cc1af16a1cdee98ffb20c31f5cd61d6ab07201858f4287c938d)\n"
+    "  --max-range N        v1 appchain: most blocks one quote walks (default 1024)\n"
+    "  --range-concurrency N  v1: node calls in flight during a walk, 1..64 (default 4)\n"
     "state source (exactly one):\n"
     "  --node URL           Starknet JSON-RPC endpoint of the node (Katana)\n"
-    "  --state FILE         JSON {stateRoot, blockHash, blockNumber}, re-read when it\n"
-    "                       changes (for demos and setups without a node)\n"
+    "  --state FILE         v0: JSON {stateRoot, blockHash, blockNumber}, re-read when it\n"
+    "                       changes; v1: {\"blocks\": [BLOCK_WITH_RECEIPTS, …]}, read once\n"
     "attester:\n"
     "  --attester NAME      sev-snp, sim or mock\n"
     "  --vmpl N             VMPL to request, 0..3 (default 1, as Katana)\n"
@@ -48,9 +54,17 @@ const kt_cli_command kt_cli_cmd_serve = {
     "                       always share one attestation)\n"
     "  --max-body BYTES     request body limit (default 1048576; beyond it: HTTP 413)\n"
     "  --max-batch N        calls per batch (default 100)\n"
-    "  --max-connections N  concurrent connections (default 256)\n"
+    "  --max-connections N  concurrent JSON-RPC connections (default 256; 8 more are kept\n"
+    "                       for GET /health)\n"
+    "  --per-client N       connections per source address (default 64)\n"
+    "  --head-timeout MS    a request head must arrive within MS of connecting (default 5000)\n"
+    "  --body-timeout MS    a request body must arrive within MS of its head (default 10000)\n"
+    "  --max-attest-per-request N  new attestations per HTTP request (default 4)\n"
+    "  --max-attest-per-client N   attestations running per address (default 2)\n"
+    "  --attest-wait MS     longest wait for the attester (default 30000)\n"
+    "  --cache-blocks N     recent blocks whose answers are kept (default 16)\n"
     "  --threads N          worker threads, 1..1024 (default 4), or 'per-connection'\n"
-    "  --idle-timeout S     close connections idle for S seconds (default 30)\n"
+    "  --idle-timeout S     close keep-alive connections idle for S seconds (default 30)\n"
     "  --node-timeout MS    limit on one node call (default 10000)\n"
     "  --log-level L        error, warn, info (default) or debug; logs go to stderr,\n"
     "                       one key=value line per event\n"
@@ -80,7 +94,10 @@ static void log_stderr(void *ctx, kt_log_level level, const char *event, const c
 static int run(int argc, char **argv) {
     enum {
         O_LISTEN = 256, O_NODE, O_STATE, O_ATTESTER, O_VMPL, O_CERTS, O_PREFIX, O_SIMDIR, O_PROXY,
-        O_NOCACHE, O_MAXBODY, O_MAXBATCH, O_MAXCONN, O_THREADS, O_IDLE, O_NODETIMEOUT, O_LOGLEVEL,
+        O_NOCACHE, O_MAXBODY, O_MAXBATCH, O_MAXCONN, O_THREADS, O_IDLE, O_NODETIMEOUT,
+        O_PERCLIENT, O_HEADTIMEOUT, O_BODYTIMEOUT, O_ATTESTREQ, O_ATTESTCLIENT, O_ATTESTWAIT,
+        O_CACHEBLOCKS, O_SCHEMA, O_FORK, O_CHAINID, O_FEETOKEN, O_MAXRANGE, O_RANGECONC,
+        O_LOGLEVEL,
     };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -99,6 +116,19 @@ static int run(int argc, char **argv) {
         {"threads", required_argument, NULL, O_THREADS},
         {"idle-timeout", required_argument, NULL, O_IDLE},
         {"node-timeout", required_argument, NULL, O_NODETIMEOUT},
+        {"per-client", required_argument, NULL, O_PERCLIENT},
+        {"head-timeout", required_argument, NULL, O_HEADTIMEOUT},
+        {"body-timeout", required_argument, NULL, O_BODYTIMEOUT},
+        {"max-attest-per-request", required_argument, NULL, O_ATTESTREQ},
+        {"max-attest-per-client", required_argument, NULL, O_ATTESTCLIENT},
+        {"attest-wait", required_argument, NULL, O_ATTESTWAIT},
+        {"cache-blocks", required_argument, NULL, O_CACHEBLOCKS},
+        {"schema", required_argument, NULL, O_SCHEMA},
+        {"fork-block-number", required_argument, NULL, O_FORK},
+        {"chain-id", required_argument, NULL, O_CHAINID},
+        {"fee-token", required_argument, NULL, O_FEETOKEN},
+        {"max-range", required_argument, NULL, O_MAXRANGE},
+        {"range-concurrency", required_argument, NULL, O_RANGECONC},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -108,6 +138,8 @@ static int run(int argc, char **argv) {
     const char *vmpl_text = NULL, *prefix_hex = NULL;
     const char *num_text[O_LOGLEVEL + 1] = {0};
     const char *threads_text = NULL, *level_text = NULL;
+    const char *schema_text = NULL, *chain_text = NULL, *fee_text = NULL;
+    kt_felt chain_id, fee_token;
     int c;
     optind = 0;
     opterr = 0;
@@ -127,7 +159,20 @@ static int run(int argc, char **argv) {
         case O_MAXBATCH:
         case O_MAXCONN:
         case O_IDLE:
-        case O_NODETIMEOUT: num_text[c] = optarg; break;
+        case O_NODETIMEOUT:
+        case O_PERCLIENT:
+        case O_HEADTIMEOUT:
+        case O_BODYTIMEOUT:
+        case O_ATTESTREQ:
+        case O_ATTESTCLIENT:
+        case O_ATTESTWAIT:
+        case O_CACHEBLOCKS:
+        case O_FORK:
+        case O_MAXRANGE:
+        case O_RANGECONC: num_text[c] = optarg; break;
+        case O_SCHEMA: schema_text = optarg; break;
+        case O_CHAINID: chain_text = optarg; break;
+        case O_FEETOKEN: fee_text = optarg; break;
         case O_THREADS: threads_text = optarg; break;
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_serve);
@@ -165,6 +210,16 @@ static int run(int argc, char **argv) {
         {O_MAXCONN, "--max-connections", 1, 65536},
         {O_IDLE, "--idle-timeout", 1, 86400},
         {O_NODETIMEOUT, "--node-timeout", 1, 3600000},
+        {O_PERCLIENT, "--per-client", 1, 65536},
+        {O_HEADTIMEOUT, "--head-timeout", 10, 600000},
+        {O_BODYTIMEOUT, "--body-timeout", 10, 600000},
+        {O_ATTESTREQ, "--max-attest-per-request", 1, 1000},
+        {O_ATTESTCLIENT, "--max-attest-per-client", 1, 1000},
+        {O_ATTESTWAIT, "--attest-wait", 10, 3600000},
+        {O_CACHEBLOCKS, "--cache-blocks", 1, 4096},
+        {O_FORK, "--fork-block-number", 0, 0x7fffffffffffffffULL},
+        {O_MAXRANGE, "--max-range", 1, 1000000},
+        {O_RANGECONC, "--range-concurrency", 1, 64},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const char *t = num_text[nums[i].opt];
@@ -177,6 +232,16 @@ static int run(int argc, char **argv) {
         case O_MAXBATCH: ro.max_batch = (size_t)v; break;
         case O_MAXCONN: ro.max_connections = (unsigned)v; break;
         case O_IDLE: ro.idle_timeout_s = (unsigned)v; break;
+        case O_PERCLIENT: ro.per_client_limit = (unsigned)v; break;
+        case O_HEADTIMEOUT: ro.head_timeout_ms = (long)v; break;
+        case O_BODYTIMEOUT: ro.body_timeout_ms = (long)v; break;
+        case O_ATTESTREQ: ro.max_attest_per_request = (unsigned)v; break;
+        case O_ATTESTCLIENT: ro.max_attest_per_client = (unsigned)v; break;
+        case O_ATTESTWAIT: ro.attest_wait_ms = (long)v; break;
+        case O_CACHEBLOCKS: ro.cache_blocks = (unsigned)v; break;
+        case O_FORK: ro.sharding = true; ro.fork_block_number = v; break;
+        case O_MAXRANGE: ro.max_range = (unsigned)v; break;
+        case O_RANGECONC: ro.range_concurrency = (unsigned)v; break;
         default: ro.node_timeout_ms = (long)v; break;
         }
     }
@@ -188,6 +253,30 @@ static int run(int argc, char **argv) {
                 return kt_cli_fail(argv[0], &err);
             ro.threads = (int)v;
         }
+    }
+    ro.schema = KT_RPC_SCHEMA_V1;
+    if (schema_text) {
+        if (strcmp(schema_text, "v0") == 0)
+            ro.schema = KT_RPC_SCHEMA_V0;
+        else if (strcmp(schema_text, "v1") != 0)
+            return kt_cli_usage_error(argv[0], "--schema must be v0 or v1");
+    }
+    if (ro.schema == KT_RPC_SCHEMA_V0 && (ro.sharding || chain_text || fee_text || num_text[O_MAXRANGE] || num_text[O_RANGECONC]))
+        return kt_cli_usage_error(argv[0], "--fork-block-number, --chain-id, --fee-token, "
+                                           "--max-range and --range-concurrency need --schema v1");
+    if (chain_text) {
+        /* a short string (SN_MAIN, KATANA) or a 0x-hex felt */
+        kt_status cst = strncmp(chain_text, "0x", 2) == 0
+                            ? kt_cli_felt(chain_text, "--chain-id", &chain_id, &err)
+                            : kt_v1_short_string(chain_text, &chain_id, &err);
+        if (cst != KT_OK)
+            return kt_cli_fail(argv[0], &err);
+        ro.chain_id = &chain_id;
+    }
+    if (fee_text) {
+        if (kt_cli_felt(fee_text, "--fee-token", &fee_token, &err) != KT_OK)
+            return kt_cli_fail(argv[0], &err);
+        ro.fee_token = &fee_token;
     }
     if (vmpl_text) {
         if (kt_cli_uint(vmpl_text, "--vmpl", 0, 3, &v, &err) != KT_OK)
@@ -223,8 +312,17 @@ static int run(int argc, char **argv) {
     /* The address as bound (the port is the real one when 0 was asked for). */
     const char *listen = ro.listen ? ro.listen : KT_RPC_DEFAULT_LISTEN;
     const char *colon = strrchr(listen, ':');
-    printf("listening on http://%.*s:%u\n", (int)(colon - listen), listen,
-           (unsigned)kt_rpc_server_port(server));
+    kt_felt ch;
+    char chx[KT_FELT_HEX_MAX];
+    if (kt_rpc_server_config_hash(server, &ch)) {
+        kt_felt_to_hex(&ch, chx);
+        printf("listening on http://%.*s:%u schema v1 %s config_hash %s\n", (int)(colon - listen),
+               listen, (unsigned)kt_rpc_server_port(server), ro.sharding ? "sharding" : "appchain",
+               chx);
+    } else {
+        printf("listening on http://%.*s:%u\n", (int)(colon - listen), listen,
+               (unsigned)kt_rpc_server_port(server));
+    }
     fflush(stdout);
 
     int sig = 0;

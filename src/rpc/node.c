@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "rpc/node.h"
+#include "rpc/server_impl.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -16,7 +17,7 @@ bool kt_block_state_equal(const kt_block_state *a, const kt_block_state *b) {
 }
 
 /* A felt from a JSON string that must be "0x…" (the Starknet spec's FELT). */
-static kt_status felt_member(const json_t *obj, const char *name, bool hex_only, kt_felt *out,
+kt_status kt_rpc_json_felt(const json_t *obj, const char *name, bool hex_only, kt_felt *out,
                              const char *where, kt_error *err) {
     const json_t *v = json_object_get(obj, name);
     if (!v)
@@ -33,7 +34,7 @@ static kt_status felt_member(const json_t *obj, const char *name, bool hex_only,
 }
 
 /* A u64 from a JSON integer (or, when allowed, a decimal/0x-hex string). */
-static kt_status u64_member(const json_t *obj, const char *name, bool allow_string,
+kt_status kt_rpc_json_u64(const json_t *obj, const char *name, bool allow_string,
                             uint64_t *out, const char *where, kt_error *err) {
     const json_t *v = json_object_get(obj, name);
     if (!v)
@@ -53,8 +54,8 @@ static kt_status u64_member(const json_t *obj, const char *name, bool allow_stri
         kt_status st = kt_felt_parse(json_string_value(v), json_string_length(v), &f, what, err);
         if (st != KT_OK)
             return st;
-        if (f.limb[1] || f.limb[2] || f.limb[3])
-            return kt_fail(err, KT_E_RANGE, "%s: %s does not fit in 64 bits", where, name);
+        if (f.limb[1] || f.limb[2] || f.limb[3] || f.limb[0] > KT_BLOCK_NUMBER_MAX)
+            return kt_fail(err, KT_E_RANGE, "%s: %s is above 2^63-1", where, name);
         *out = f.limb[0];
         return KT_OK;
     }
@@ -85,11 +86,11 @@ kt_status kt_block_id_from_json(const json_t *v, kt_block_id *out, kt_error *err
                        "{\"block_hash\": \"0x…\"}");
     if (json_object_get(v, "block_number")) {
         out->kind = KT_BLOCK_ID_NUMBER;
-        return u64_member(v, "block_number", false, &out->number, "block id", err);
+        return kt_rpc_json_u64(v, "block_number", false, &out->number, "block id", err);
     }
     if (json_object_get(v, "block_hash")) {
         out->kind = KT_BLOCK_ID_HASH;
-        return felt_member(v, "block_hash", true, &out->hash, "block id", err);
+        return kt_rpc_json_felt(v, "block_hash", true, &out->hash, "block id", err);
     }
     return kt_fail(err, KT_E_PARSE, "block id object must hold block_number or block_hash");
 }
@@ -111,6 +112,18 @@ json_t *kt_block_id_to_json(const kt_block_id *id) {
 }
 
 /* ---- node ---------------------------------------------------------------------------- */
+
+static const char *node_shown(const kt_node *node) {
+    return node->shown ? node->shown : "(node)";
+}
+
+/* The HTTP client names the URL in its messages: keep only the origin. */
+static void node_scrub(const kt_node *node, kt_error *err) {
+    char redacted[1024];
+    kt_http_redact_url(node->url, redacted, sizeof redacted);
+    kt_rpc_scrub(err, redacted, node_shown(node));
+    kt_rpc_scrub(err, node->url, node_shown(node));
+}
 
 static kt_status node_call(kt_node *node, const char *method, json_t *params, uint64_t *id,
                            kt_http_response *resp, kt_error *err) {
@@ -135,14 +148,13 @@ static kt_status node_call(kt_node *node, const char *method, json_t *params, ui
     };
     kt_status st = kt_http_perform(&r, resp, err);
     free(text);
-    if (st != KT_OK)
+    if (st != KT_OK) {
+        node_scrub(node, err);
         return st;
-    if (resp->status != 200) {
-        char shown[256];
-        kt_http_redact_url(node->url, shown, sizeof shown);
-        return kt_fail(err, KT_E_HTTP, "node %s answered %s with HTTP %ld", shown, method,
-                       resp->status);
     }
+    if (resp->status != 200)
+        return kt_fail(err, KT_E_HTTP, "node %s answered %s with HTTP %ld", node_shown(node),
+                       method, resp->status);
     return KT_OK;
 }
 
@@ -214,11 +226,11 @@ kt_status kt_node_parse_block(const uint8_t *body, size_t len, uint64_t expected
         goto done;
     }
     kt_block_state bs;
-    st = felt_member(b, "block_hash", true, &bs.block_hash, "node block", err);
+    st = kt_rpc_json_felt(b, "block_hash", true, &bs.block_hash, "node block", err);
     if (st == KT_OK)
-        st = felt_member(b, "new_root", true, &bs.state_root, "node block", err);
+        st = kt_rpc_json_felt(b, "new_root", true, &bs.state_root, "node block", err);
     if (st == KT_OK)
-        st = u64_member(b, "block_number", false, &bs.block_number, "node block", err);
+        st = kt_rpc_json_u64(b, "block_number", false, &bs.block_number, "node block", err);
     if (st == KT_OK)
         *out = bs;
 done:
@@ -236,6 +248,33 @@ kt_status kt_node_get_block(kt_node *node, const kt_block_id *id, kt_block_state
     kt_status st = node_call(node, "starknet_getBlockWithTxHashes", params, &rid, &resp, err);
     if (st == KT_OK)
         st = kt_node_parse_block(resp.body.data, resp.body.len, rid, out, err);
+    kt_http_response_free(&resp);
+    return st;
+}
+
+kt_status kt_node_get_block_receipts(kt_node *node, uint64_t number, kt_v1_block *out,
+                                     kt_error *err) {
+    static const char method[] = "starknet_getBlockWithReceipts";
+    memset(out, 0, sizeof *out);
+    json_t *params = json_pack("{s:{s:I}}", "block_id", "block_number", (json_int_t)number);
+    if (!params)
+        return kt_fail_oom(err);
+    kt_http_response resp;
+    uint64_t rid;
+    json_t *doc = NULL;
+    const json_t *r = NULL;
+    kt_status st = node_call(node, method, params, &rid, &resp, err);
+    if (st == KT_OK)
+        st = node_result(resp.body.data, resp.body.len, rid, method, &doc, &r, err);
+    if (st == KT_OK) {
+        char where[64];
+        snprintf(where, sizeof where, "node block %" PRIu64, number);
+        st = kt_v1_block_parse(r, where, out, err);
+        if (st == KT_OK && out->number != number)
+            st = kt_fail(err, KT_E_NOT_FOUND, "the node's answer holds block %" PRIu64
+                         ", not block %" PRIu64, out->number, number);
+    }
+    json_decref(doc);
     kt_http_response_free(&resp);
     return st;
 }
@@ -273,7 +312,10 @@ kt_status kt_node_forward(kt_node *node, const uint8_t *body, size_t len, kt_htt
         .timeout_ms = node->timeout_ms > 0 ? node->timeout_ms : 10000,
         .max_body = node->max_body,
     };
-    return kt_http_perform(&r, resp, err);
+    kt_status st = kt_http_perform(&r, resp, err);
+    if (st != KT_OK)
+        node_scrub(node, err);
+    return st;
 }
 
 /* ---- state file -------------------------------------------------------------------- */
@@ -289,11 +331,11 @@ kt_status kt_state_parse(const uint8_t *text, size_t len, kt_block_state *out, k
     if (!json_is_object(doc))
         st = kt_fail(err, KT_E_PARSE, "state is not a JSON object");
     if (st == KT_OK)
-        st = felt_member(doc, "stateRoot", false, &bs.state_root, "state", err);
+        st = kt_rpc_json_felt(doc, "stateRoot", false, &bs.state_root, "state", err);
     if (st == KT_OK)
-        st = felt_member(doc, "blockHash", false, &bs.block_hash, "state", err);
+        st = kt_rpc_json_felt(doc, "blockHash", false, &bs.block_hash, "state", err);
     if (st == KT_OK)
-        st = u64_member(doc, "blockNumber", true, &bs.block_number, "state", err);
+        st = kt_rpc_json_u64(doc, "blockNumber", true, &bs.block_number, "state", err);
     if (st == KT_OK)
         *out = bs;
     json_decref(doc);

@@ -17,8 +17,15 @@
 #include "http/http.h"
 #include "katana_tee/felt.h"
 #include "katana_tee/status.h"
+#include "rpc/v1_block.h"
 
 /* The state one attestation binds. */
+/*
+ * Block numbers: one range everywhere, 0..KT_BLOCK_NUMBER_MAX (2^63-1, what a JSON
+ * integer and Katana's storage can hold). Larger values are refused where they enter.
+ */
+#define KT_BLOCK_NUMBER_MAX ((uint64_t)INT64_MAX)
+
 typedef struct kt_block_state {
     uint64_t block_number;
     kt_felt block_hash;
@@ -49,6 +56,17 @@ typedef struct kt_block_id {
  */
 kt_status kt_block_id_from_json(const json_t *v, kt_block_id *out, kt_error *err);
 
+/*
+ * Member `name` of obj as a felt: a JSON string, "0x" hex when hex_only (the Starknet
+ * spec's FELT), else hex or decimal; below p. `where` names obj in the message.
+ */
+kt_status kt_rpc_json_felt(const json_t *obj, const char *name, bool hex_only, kt_felt *out,
+                           const char *where, kt_error *err);
+/* Member `name` as a block number 0..KT_BLOCK_NUMBER_MAX: a JSON integer (or, when
+ * allow_string, a decimal/0x-hex string). */
+kt_status kt_rpc_json_u64(const json_t *obj, const char *name, bool allow_string, uint64_t *out,
+                          const char *where, kt_error *err);
+
 /* JSON form of a block id (new reference), as the Starknet spec writes it. */
 json_t *kt_block_id_to_json(const kt_block_id *id);
 
@@ -56,6 +74,8 @@ json_t *kt_block_id_to_json(const kt_block_id *id);
 
 typedef struct kt_node {
     const char *url;        /* borrowed */
+    const char *shown;      /* borrowed: the origin (scheme://host:port), the only part of
+                               the URL error messages may show */
     long connect_timeout_ms; /* 0 = 2000 */
     long timeout_ms;        /* 0 = 10000 */
     size_t max_body;        /* 0 = KT_HTTP_DEFAULT_MAX_BODY */
@@ -82,6 +102,14 @@ kt_status kt_node_get_block(kt_node *node, const kt_block_id *id, kt_block_state
 /* The pure part of kt_node_get_block: check and read one answer body. */
 kt_status kt_node_parse_block(const uint8_t *body, size_t len, uint64_t expected_id,
                               kt_block_state *out, kt_error *err);
+
+/*
+ * Schema v1: one starknet_getBlockWithReceipts call for block `number` ({"block_id":
+ * {"block_number": N}}), read by kt_v1_block_parse. Errors as kt_node_get_block; an
+ * answer for another block than asked is KT_E_NOT_FOUND.
+ */
+kt_status kt_node_get_block_receipts(kt_node *node, uint64_t number, kt_v1_block *out,
+                                     kt_error *err);
 
 /* starknet_blockNumber, for health probes. */
 kt_status kt_node_block_number(kt_node *node, uint64_t *out, kt_error *err);

@@ -6,120 +6,12 @@
 # shutdown.
 set -euo pipefail
 
-: "${KT_BIN:?KT_BIN must name the katana-tee program}"
-: "${KT_SRC:?KT_SRC must name the source tree}"
-KT_SNP="${KT_SNP:-0}"
-NODE_PY="$KT_SRC/tests/support/fake_node.py"
-[[ -f "$NODE_PY" ]] || { echo "missing $NODE_PY" >&2; exit 1; }
-
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect() { # description, want, got
-    if [[ "$2" == "$3" ]]; then ok; else bad "$1: want '$2', got '$3'"; fi
-}
-contains() { # description, needle, haystack
-    if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: '$2' not in '$3'"; fi
-}
-
-# python3 may be a slow shim (pyenv): resolve the interpreter once.
-PY=$(python3 -c 'import sys; print(sys.executable)')
-
-# jget FILE PATH: a JSON member by dotted path (numbers index arrays); "null" when absent.
-# Strings print raw, anything else as compact JSON. jq when present (fast), else python.
-jget() {
-    if command -v jq >/dev/null; then
-        local path="[" seg
-        local IFS=.
-        for seg in $2; do
-            [[ -z "$seg" ]] && continue
-            [[ "$path" != "[" ]] && path+=","
-            if [[ "$seg" =~ ^[0-9]+$ ]]; then path+="$seg"; else path+="\"$seg\""; fi
-        done
-        path+="]"
-        jq -r "try getpath($path) catch null | if type == \"string\" then . else tojson end" "$1"
-        return
-    fi
-    "$PY" - "$1" "$2" <<'EOF'
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in filter(None, sys.argv[2].split(".")):
-    if isinstance(v, list):
-        v = v[int(k)] if int(k) < len(v) else None
-    elif isinstance(v, dict):
-        v = v.get(k)
-    else:
-        v = None
-print(json.dumps(v, separators=(",", ":")) if not isinstance(v, str) else v)
-EOF
-}
-
-wait_for_line() { # file, pattern -> the matching line (waits up to 10 s)
-    for _ in $(seq 1 200); do
-        if grep -q "$2" "$1" 2>/dev/null; then grep -m1 "$2" "$1"; return 0; fi
-        sleep 0.05
-    done
-    echo "timed out waiting for '$2' in $1" >&2
-    cat "$1" >&2 || true
-    return 1
-}
-
-# start_node -> NODE_URL, NODE_PID
-start_node() {
-    "$PY" "$NODE_PY" >"$TMP/node.out" 2>"$TMP/node.err" &
-    NODE_PID=$!
-    PIDS+=("$NODE_PID")
-    local line
-    line=$(wait_for_line "$TMP/node.out" '^PORT ')
-    NODE_PORT=${line#PORT }
-    NODE_URL="http://127.0.0.1:$NODE_PORT"
-}
-
-node_control() { curl -sf -X POST -H 'Content-Type: application/json' -d "$1" "$NODE_URL/control" >/dev/null; }
-
-# start_server NAME ARGS... -> URL, SPID (stdout/stderr in $TMP/NAME.out/.err)
-start_server() {
-    local name=$1
-    shift
-    "$KT_BIN" serve --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-    SPID=$!
-    PIDS+=("$SPID")
-    local line
-    line=$(wait_for_line "$TMP/$name.out" '^listening on ')
-    URL=${line#listening on }
-}
-
-stop_server() { # pid, name -> checks a clean exit on SIGTERM
-    kill -TERM "$1"
-    local rc=0
-    wait "$1" || rc=$?
-    expect "$2: exit status after SIGTERM" 0 "$rc"
-    contains "$2: stop logged" "event=stopping" "$(cat "$TMP/$2.err")"
-}
-
-# rpc BODY [extra curl args] -> writes $TMP/r.json, sets HTTP
-rpc() {
-    local body=$1
-    shift
-    HTTP=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -H 'Content-Type: application/json' \
-        --data-binary "$body" "$@" "$URL/")
-}
-
-Q='{"jsonrpc":"2.0","method":"tee_generateQuote","id":1}'
+# shellcheck source=../support/serve_lib.sh
+source "${KT_SRC:?KT_SRC must name the source tree}/tests/support/serve_lib.sh"
 
 # ---- success: shape byte for byte, report data = katana-tee report-data --------------------
 start_node
-start_server main --node "$NODE_URL" --attester mock --log-level debug
+start_server main --schema v0 --node "$NODE_URL" --attester mock --log-level debug
 contains "binds loopback" "http://127.0.0.1:" "$URL"
 rpc "$Q"
 expect "quote: HTTP status" 200 "$HTTP"
@@ -162,7 +54,8 @@ expect "16 concurrent requests for a new block: one attestation" $((a0 + 1)) "$(
 same=$(cat "$TMP"/c*.json | sort -u | wc -l)
 expect "16 identical answers" 1 "$same"
 expect "health: last attested block" 8 "$(jget "$TMP/h.json" lastAttested.blockNumber)"
-expect "health: attester" mock "$(jget "$TMP/h.json" attester)"
+expect "health: attester" mock "$(jget "$TMP/h.json" attester.name)"
+expect "health: attester usable" true "$(jget "$TMP/h.json" attester.usable)"
 expect "health: node reachable" true "$(jget "$TMP/h.json" node.reachable)"
 
 # ---- provider errors (102) and pending blocks -------------------------------------------------
@@ -222,7 +115,7 @@ expect "health status" ok "$(jget "$TMP/h.json" status)"
 stop_server "$SPID" main
 contains "log lines are key=value events" "level=info event=attested block=5" "$(cat "$TMP/main.err")"
 
-start_server limits --node "$NODE_URL" --attester mock --max-body 1024 --max-batch 2
+start_server limits --schema v0 --node "$NODE_URL" --attester mock --max-body 1024 --max-batch 2
 printf '{"jsonrpc":"2.0","method":"tee_generateQuote","id":1,"params":["%s"]}' "$(head -c 2000 /dev/zero | tr '\0' x)" > "$TMP/big.json"
 code=$(curl -s -o "$TMP/r.json" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$TMP/big.json" "$URL/")
 expect "oversized body is 413" 413 "$code"
@@ -234,7 +127,7 @@ contains "batch limit message" "limit of 2" "$(jget "$TMP/r.json" error.message)
 stop_server "$SPID" limits
 
 # ---- --proxy ----------------------------------------------------------------------------------
-start_server proxy --node "$NODE_URL" --attester mock --proxy
+start_server proxy --schema v0 --node "$NODE_URL" --attester mock --proxy
 rpc '{"jsonrpc":"2.0","method":"starknet_chainId","id":4}'
 expect "proxied starknet_chainId" 0x4b4154414e41 "$(jget "$TMP/r.json" result)"
 expect "proxied answer unchanged" '{"jsonrpc": "2.0", "id": 4, "result": "0x4b4154414e41"}' "$(cat "$TMP/r.json")"
@@ -248,18 +141,18 @@ stop_server "$SPID" proxy
 # ---- node down --------------------------------------------------------------------------------
 kill "$NODE_PID"
 wait "$NODE_PID" 2>/dev/null || true
-start_server down --node "$NODE_URL" --attester mock
+start_server down --schema v0 --node "$NODE_URL" --attester mock
 rpc "$Q"
 expect "node down" 102 "$(jget "$TMP/r.json" error.code)"
 contains "node down message" "Provider error: POST $NODE_URL" "$(jget "$TMP/r.json" error.message)"
 curl -s "$URL/health" > "$TMP/h.json"
 expect "health: node unreachable" false "$(jget "$TMP/h.json" node.reachable)"
-expect "health: degraded" degraded "$(jget "$TMP/h.json" status)"
+expect "health: unavailable" unavailable "$(jget "$TMP/h.json" status)"
 stop_server "$SPID" down
 
 # ---- --state: re-read after a change -----------------------------------------------------------
 printf '{"stateRoot":"0x111","blockHash":"0x222","blockNumber":10}' > "$TMP/state.json"
-start_server state --state "$TMP/state.json" --attester mock
+start_server state --schema v0 --state "$TMP/state.json" --attester mock
 rpc "$Q"
 expect "state: blockNumber" 10 "$(jget "$TMP/r.json" result.blockNumber)"
 printf '{"stateRoot":"0x333","blockHash":"0x444","blockNumber":11}' > "$TMP/state.json.new"
@@ -276,16 +169,16 @@ stop_server "$SPID" state
 
 # ---- startup refusals ---------------------------------------------------------------------------
 set +e
-"$KT_BIN" serve --attester mock >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "no source: usage error" 2 "$rc"
 set +e
-"$KT_BIN" serve --attester mock --state "$TMP/missing.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock --state "$TMP/missing.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "missing state file: I/O error" 3 "$rc"
 contains "missing state file named" "missing.json" "$(cat "$TMP/e")"
 set +e
-"$KT_BIN" serve --attester mock --node http://127.0.0.1:1 --listen 127.0.0.1 >/dev/null 2>"$TMP/e"; rc=$?
+"$KT_BIN" serve --schema v0 --attester mock --node http://127.0.0.1:1 --listen 127.0.0.1 >/dev/null 2>"$TMP/e"; rc=$?
 set -e
 expect "bad --listen" 2 "$rc"
 
@@ -295,7 +188,7 @@ if [[ "$KT_SNP" == 1 ]]; then
     if [[ -e /dev/sev-guest || -e /sys/kernel/config/tsm/report ]]; then
         echo "note: this machine has an SEV-SNP guest interface; the 'not available' case is not run"
     else
-        start_server snp --state "$TMP/state.json" --attester sev-snp
+        start_server snp --schema v0 --state "$TMP/state.json" --attester sev-snp
         rpc "$Q"
         expect "sev-snp unavailable" 100 "$(jget "$TMP/r.json" error.code)"
         contains "sev-snp message" "TEE not available: " "$(jget "$TMP/r.json" error.message)"
@@ -303,7 +196,7 @@ if [[ "$KT_SNP" == 1 ]]; then
     fi
 else
     set +e
-    "$KT_BIN" serve --attester sev-snp --state "$TMP/state.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
+    "$KT_BIN" serve --schema v0 --attester sev-snp --state "$TMP/state.json" --listen 127.0.0.1:0 >/dev/null 2>"$TMP/e"; rc=$?
     set -e
     expect "sev-snp not built: platform error" 3 "$rc"
     contains "sev-snp not built message" "SEV-SNP support" "$(cat "$TMP/e")"
@@ -311,7 +204,7 @@ fi
 
 # ---- katana-tee attest: the client side ---------------------------------------------------------
 printf '{"stateRoot":"0x5747","blockHash":"0x2a0b","blockNumber":5}' > "$TMP/state.json"
-start_server attest_mock --state "$TMP/state.json" --attester mock
+start_server attest_mock --schema v0 --state "$TMP/state.json" --attester mock
 attest() { set +e; "$KT_BIN" attest "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
 attest --rpc "$URL" --allow-mock
 expect "attest mock --allow-mock: valid (untrusted)" 0 "$rc"
@@ -325,7 +218,7 @@ expect "attest --save" 0 "$rc"
 expect "attest --save writes the result" 5 "$(jget "$TMP/saved.json" blockNumber)"
 stop_server "$SPID" attest_mock
 if "$KT_BIN" sim init "$TMP/sim" >/dev/null 2>&1; then
-    start_server attest_sim --state "$TMP/state.json" --attester sim --sim-dir "$TMP/sim"
+    start_server attest_sim --schema v0 --state "$TMP/state.json" --attester sim --sim-dir "$TMP/sim"
     rpc "$Q"
     expect "sim quote: a raw SEV-SNP report (1184 bytes)" $((2 + 2 * 1184)) "$(jget "$TMP/r.json" result.quote | wc -c | awk '{print $1 - 1}')"
     attest --rpc "$URL" --trust-root "$TMP/sim/ark.pem" --certs "$TMP/sim"

@@ -7,8 +7,18 @@ Prints "PORT <n>" on stdout once listening on 127.0.0.1.
 
 Methods: starknet_getBlockWithTxHashes (block_id by name or by position),
 starknet_blockNumber, starknet_chainId. Test control (not JSON-RPC):
-  POST /control {"mode": "ok|garbage|pending|pre_confirmed|error|http500",
+  POST /control {"mode": "ok|garbage|pending|pre_confirmed|error|http500|any_block|
+                          wrong_block|huge_number",
                  "block_number": N, "block_hash": "0x..", "new_root": "0x.."}
+    any_block: every {"block_number": N} exists (hash 0x1000+N, root 0x2000+N);
+    wrong_block: answers with the block after the one asked for;
+    huge_number: block_number 2^64-1 (beyond what a Starknet block number can be).
+  POST /control {"blocks": [BLOCK_WITH_RECEIPTS, ...], "delay_ms": N}: the blocks
+    starknet_getBlockWithReceipts serves (by block_number; others are error 24), and a
+    delay per such call (to observe how many the client keeps in flight).
+  GET /calls also reports "getBlockWithReceipts" (count) and "maxInFlight".
+  Any POST path other than /control is the JSON-RPC endpoint (tokens in paths work).
+With --blackhole the process accepts connections and never answers (a hung node).
   GET  /calls   {"getBlockWithTxHashes": n, "last_params": ...}
 """
 import json
@@ -17,7 +27,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 state = {"mode": "ok", "block_number": 5, "block_hash": "0x2a0b", "new_root": "0x5747"}
-calls = {"getBlockWithTxHashes": 0, "last_params": None}
+calls = {"getBlockWithTxHashes": 0, "last_params": None, "getBlockWithReceipts": 0,
+         "maxInFlight": 0}
+blocks = {}
+in_flight = [0]
 lock = threading.Lock()
 
 PRICE = {"price_in_fri": "0x1", "price_in_wei": "0x2"}
@@ -35,9 +48,16 @@ def block_answer(params):
     mode = state["mode"]
     if mode == "error":
         return None, {"code": 24, "message": "Block not found"}
-    if isinstance(block_id, dict) and "block_number" in block_id \
-            and block_id["block_number"] != state["block_number"]:
+    number, block_hash, new_root = state["block_number"], state["block_hash"], state["new_root"]
+    asked = block_id.get("block_number") if isinstance(block_id, dict) else None
+    if mode == "any_block" and asked is not None:
+        number, block_hash, new_root = asked, hex(0x1000 + asked), hex(0x2000 + asked)
+    elif mode == "wrong_block" and asked is not None:
+        number = asked + 1
+    elif asked is not None and asked != number:
         return None, {"code": 24, "message": "Block not found"}
+    if mode == "huge_number":
+        number = 2**64 - 1
     common = {
         "timestamp": 1700000000,
         "sequencer_address": "0x5",
@@ -52,9 +72,8 @@ def block_answer(params):
         return dict(common, parent_hash="0x1"), None
     if mode == "pre_confirmed":
         return dict(common, status="PRE_CONFIRMED", block_number=state["block_number"] + 1), None
-    return dict(common, status="ACCEPTED_ON_L2", block_hash=state["block_hash"],
-                parent_hash="0x1", block_number=state["block_number"],
-                new_root=state["new_root"]), None
+    return dict(common, status="ACCEPTED_ON_L2", block_hash=block_hash,
+                parent_hash="0x1", block_number=number, new_root=new_root), None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -71,6 +90,32 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def block_with_receipts(self, req):
+        import time
+        with lock:
+            calls["getBlockWithReceipts"] += 1
+            in_flight[0] += 1
+            calls["maxInFlight"] = max(calls["maxInFlight"], in_flight[0])
+            delay = state.get("delay_ms", 0)
+            mode = state["mode"]
+        time.sleep(delay / 1000.0)
+        with lock:
+            in_flight[0] -= 1
+            params = req.get("params")
+            bid = params.get("block_id") if isinstance(params, dict) else \
+                (params[0] if isinstance(params, list) and params else None)
+            number = bid.get("block_number") if isinstance(bid, dict) else None
+            block = blocks.get(number)
+        if mode == "http500":
+            self.send(500, "internal error", "text/plain")
+            return
+        answer = {"jsonrpc": "2.0", "id": req.get("id")}
+        if block is None:
+            answer["error"] = {"code": 24, "message": "Block not found"}
+        else:
+            answer["result"] = block
+        self.send(200, json.dumps(answer))
+
     def do_GET(self):
         if self.path == "/calls":
             with lock:
@@ -82,8 +127,20 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/control":
             with lock:
-                state.update(json.loads(body))
+                ctl = json.loads(body)
+                if "blocks" in ctl:
+                    blocks.clear()
+                    for b in ctl.pop("blocks"):
+                        blocks[b["block_number"]] = b
+                state.update(ctl)
             self.send(200, "{}")
+            return
+        try:
+            peek = json.loads(body)
+        except ValueError:
+            peek = None
+        if isinstance(peek, dict) and peek.get("method") == "starknet_getBlockWithReceipts":
+            self.block_with_receipts(peek)
             return
         with lock:
             mode = state["mode"]
@@ -107,7 +164,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 result, error = block_answer(req.get("params"))
             elif method == "starknet_blockNumber":
-                result = state["block_number"]
+                result = 2**64 - 1 if mode == "huge_number" else state["block_number"]
             elif method == "starknet_chainId":
                 result = "0x4b4154414e41"
             else:
@@ -123,7 +180,25 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, json.dumps(answer))
 
 
+def blackhole():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    print("PORT %d" % s.getsockname()[1], flush=True)
+    held = []
+    try:
+        while True:
+            c, _ = s.accept()
+            held.append(c)  # read nothing, answer nothing
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main():
+    if "--blackhole" in sys.argv[1:]:
+        return blackhole()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print("PORT %d" % server.server_address[1], flush=True)
