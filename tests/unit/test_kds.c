@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake_kds.h"
@@ -1016,41 +1017,89 @@ static void test_verify_with_kds(void **state) {
     verify_twice(e, time(NULL), false, "skipped");
 }
 
-/* Two processes fetching the same objects at once share the cache safely. */
+/*
+ * Two processes fetching the same objects at once share the cache safely.
+ * Overlap is forced, not hoped for: each child stops at a barrier (flag
+ * files) when it is about to send its first request — so both have missed
+ * the cache — and again when that download is done, so both store the same
+ * entry at the same time. No sleeps decide anything.
+ */
+typedef struct barrier {
+    const char *dir; /* shared folder holding the flag files */
+    int self;        /* 0 or 1 */
+    int passed;      /* barriers passed so far */
+    int failed;      /* the other child never arrived */
+} barrier;
+
+static void barrier_wait(barrier *b, const char *stage) {
+    char mine[4300], other[4300];
+    snprintf(mine, sizeof mine, "%s/%s-%d", b->dir, stage, b->self);
+    snprintf(other, sizeof other, "%s/%s-%d", b->dir, stage, 1 - b->self);
+    FILE *f = fopen(mine, "w");
+    if (!f) {
+        b->failed = 1;
+        return;
+    }
+    fclose(f);
+    /* a generous cap so a dead sibling fails the test instead of hanging it */
+    for (int i = 0; i < 12000 && !file_exists(other); i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (!file_exists(other))
+        b->failed = 1;
+}
+
+static void at_barrier(void *user, const kt_kds_progress *p) {
+    barrier *b = user;
+    if (b->passed == 0 && p->event == KT_KDS_EVENT_REQUEST) {
+        barrier_wait(b, "request");
+        b->passed = 1;
+    } else if (b->passed == 1 && p->event == KT_KDS_EVENT_DONE) {
+        barrier_wait(b, "done");
+        b->passed = 2;
+    }
+}
+
 static void test_concurrent_processes(void **state) {
     env *e = *state;
     reset(e);
     kt_report r;
     load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
-    /* slow the first answers a little so the two really overlap */
-    kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"/\",\"delay\":0.3,\"times\":4}]}");
+    char *flags = kt_test_mkdtemp();
     pid_t kids[2];
     for (int k = 0; k < 2; k++) {
         fflush(NULL);
         kids[k] = fork();
         assert_true(kids[k] >= 0);
         if (kids[k] == 0) {
+            barrier b = {flags, k, 0, 0};
             kt_kds_opts o;
             kt_kds_opts_init(&o);
             o.base_url = e->srv.url;
             o.cache_dir = e->cache;
+            o.progress = at_barrier;
+            o.progress_user = &b;
             kt_kds_client *c = NULL;
             kt_error err = {0};
-            uint8_t *b = NULL;
+            uint8_t *b_out = NULL;
             size_t n;
             int rc = 0;
             if (kt_kds_client_new(&o, &c, &err) != KT_OK)
                 _exit(10);
             for (int round = 0; round < 3; round++) {
-                if (kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &b, &n, NULL, 0, &err) != KT_OK)
+                if (kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &b_out, &n, NULL, 0, &err) != KT_OK)
                     rc = 11;
-                kt_bytes_free(b);
-                if (kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &b, &n, NULL, 0, &err) != KT_OK)
+                kt_bytes_free(b_out);
+                if (kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &b_out, &n, NULL, 0, &err) !=
+                    KT_OK)
                     rc = 12;
-                kt_bytes_free(b);
+                kt_bytes_free(b_out);
                 if (kt_kds_warning_count(c) != 0)
                     rc = 13; /* a reader never sees a partial entry */
             }
+            if (b.failed || b.passed != 2)
+                rc = 14; /* the two did not meet at both barriers */
             kt_kds_client_free(&c);
             _exit(rc);
         }
@@ -1061,8 +1110,31 @@ static void test_concurrent_processes(void **state) {
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
     }
-    size_t first = kt_fake_kds_count(&e->srv);
-    assert_true(first >= 2 && first <= 4);
+    /* both reached both barriers: each saw a cache miss for the VCEK and downloaded it */
+    for (int k = 0; k < 2; k++) {
+        char flag[4300];
+        snprintf(flag, sizeof flag, "%s/done-%d", flags, k);
+        assert_true(file_exists(flag));
+    }
+    kt_test_rmtree(flags);
+    free(flags);
+    size_t total = kt_fake_kds_count(&e->srv), vceks = 0;
+    for (size_t i = 0; i < total; i++)
+        if (strstr(kt_fake_kds_request(&e->srv, i), "/vcek/v1/Milan/") &&
+            !strstr(kt_fake_kds_request(&e->srv, i), "cert_chain"))
+            vceks++;
+    assert_int_equal(vceks, 2);                /* the overlap: two misses at once */
+    assert_true(total >= 3 && total <= 4);     /* the chain: once or twice, then cached */
+    /* the entry both wrote at once is whole */
+    char path[4300];
+    vcek_cache_path(e, &r, "bl03-tee00-snp08-ucode115", path, sizeof path);
+    size_t got_len = 0, want_len = 0;
+    uint8_t *got = kt_test_read_file(path, &got_len);
+    uint8_t *want = kt_test_read_shared("fixtures/snp/milan-v2-virtee/vcek.der", &want_len);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    free(got);
+    free(want);
     /* a third process: all from the cache */
     kt_fake_kds_clear_log(&e->srv);
     kt_kds_client *c = client(e);
