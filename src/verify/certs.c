@@ -154,8 +154,12 @@ static kt_status add_der(kt_certs *certs, kt_cert_role role, const uint8_t *der,
 static bool looks_like_pem(const uint8_t *bytes, size_t len) {
     static const char marker[] = "-----BEGIN ";
     size_t m = sizeof marker - 1;
-    for (size_t i = 0; i + m <= len && i < 4096; i++)
-        if (memcmp(bytes + i, marker, m) == 0)
+    if (len < m)
+        return false;
+    /* the marker may start at offsets 0..4095; compare only where a '-' is */
+    size_t span = len - m + 1 < 4096 ? len - m + 1 : 4096;
+    for (const uint8_t *p = bytes; (p = memchr(p, '-', span - (size_t)(p - bytes))) != NULL; p++)
+        if (memcmp(p, marker, m) == 0)
             return true;
     return false;
 }

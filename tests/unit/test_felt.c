@@ -540,6 +540,26 @@ static void test_public_arith(void **state) {
     assert_string_equal(hex, "0xfffffffffffffffe0000000000000001");
 }
 
+/*
+ * The assembly path must not fall back silently where it is meant to run:
+ * scripts/test sets KT_REQUIRE_ADX=1 for its optimised builds (gcc, and
+ * ASan+UBSan) on CPUs with BMI2 and ADX, so the differential test above has
+ * really compared the assembly against the reference — under the sanitizers too.
+ */
+static void test_asm_path_when_required(void **state) {
+    (void)state;
+    const char *req = getenv("KT_REQUIRE_ADX");
+#ifdef KT_FE_HAVE_X86_ASM
+    bool have = kt_fe_have_adx() != 0;
+#else
+    bool have = false;
+#endif
+    print_message("BMI2/ADX assembly path: %s\n",
+                  have ? "compiled in and used" : "not used (unoptimised build or CPU without ADX)");
+    if (req && strcmp(req, "1") == 0 && !have)
+        fail_msg("KT_REQUIRE_ADX=1 but the assembly path is not in use");
+}
+
 int main(void) {
     {
         uint64_t rm[4];
@@ -555,6 +575,7 @@ int main(void) {
         cmocka_unit_test(test_reference_selfcheck),
         cmocka_unit_test(test_field_edges),
         cmocka_unit_test(test_field_differential),
+        cmocka_unit_test(test_asm_path_when_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

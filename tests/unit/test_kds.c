@@ -1,17 +1,19 @@
 /*
  * KDS client: URLs byte for byte, object checks on real fixtures, the retry
- * policy (injected clock/sleep/jitter), the on-disk cache, offline mode,
- * and the certificate sources — against a loopback fake KDS that serves
- * the shared fixtures and misbehaves on request. Never the internet.
+ * policy (injected clock/sleep/jitter), retries and bad answers, and the
+ * certificate sources — against a loopback fake KDS that serves the shared
+ * fixtures and misbehaves on request. Never the internet. The on-disk cache
+ * and offline mode are in test_kds_cache.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "fake_kds.h"
+#include "kds_env.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/quote.h"
@@ -20,120 +22,6 @@
 #include "kds/kds_internal.h"
 #include "testutil.h"
 #include "util/fileio.h"
-
-/* ---- helpers ----------------------------------------------------------------- */
-
-static void load_report(const char *set, kt_product hint, kt_report *r) {
-    char rel[256];
-    snprintf(rel, sizeof rel, "fixtures/snp/%s/report.bin", set);
-    size_t len = 0;
-    uint8_t *bytes = kt_test_read_shared(rel, &len);
-    kt_report_parse_opts o = {false, hint};
-    kt_error err = {0};
-    if (kt_report_parse_ex(bytes, len, &o, r, NULL, &err) != KT_OK)
-        fail_msg("%s: %s", rel, err.message);
-    free(bytes);
-}
-
-static char *chip_hex(const kt_report *r) {
-    static char hex[129];
-    kt_hex_encode(r->chip_id, 64, hex);
-    return hex;
-}
-
-/* A fake clock: sleeping advances it and is recorded, nothing really waits. */
-typedef struct fake_clock {
-    uint64_t mono;
-    time_t wall;
-    double jitter;
-    size_t nsleeps;
-    uint64_t sleeps[32];
-} fake_clock;
-
-static uint64_t fc_mono(void *ctx) {
-    return ((fake_clock *)ctx)->mono;
-}
-static time_t fc_wall(void *ctx) {
-    return ((fake_clock *)ctx)->wall;
-}
-static void fc_sleep(void *ctx, uint64_t ms) {
-    fake_clock *c = ctx;
-    if (c->nsleeps < 32)
-        c->sleeps[c->nsleeps++] = ms;
-    c->mono += ms;
-}
-static double fc_jitter(void *ctx) {
-    return ((fake_clock *)ctx)->jitter;
-}
-
-typedef struct env {
-    kt_fake_kds srv;
-    char *cache;
-    fake_clock clock;
-} env;
-
-static int setup(void **state) {
-    env *e = calloc(1, sizeof *e);
-    kt_fake_kds_start(&e->srv);
-    e->cache = kt_test_mkdtemp();
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state) {
-    env *e = *state;
-    kt_fake_kds_stop(&e->srv);
-    kt_test_rmtree(e->cache);
-    free(e->cache);
-    free(e);
-    return 0;
-}
-
-/* Fresh cache, empty plan and log before each server test. */
-static void reset(env *e) {
-    kt_test_rmtree(e->cache);
-    mkdir(e->cache, 0700);
-    kt_fake_kds_plan(&e->srv, "");
-    kt_fake_kds_clear_log(&e->srv);
-    memset(&e->clock, 0, sizeof e->clock);
-    e->clock.mono = 1000;
-    e->clock.wall = time(NULL);
-    e->clock.jitter = 0.5;
-}
-
-static kt_kds_client *client_with(env *e, kt_kds_opts *o) {
-    o->base_url = e->srv.url;
-    o->cache_dir = e->cache;
-    kt_kds_client *c = NULL;
-    kt_error err = {0};
-    if (kt_kds_client_new(o, &c, &err) != KT_OK)
-        fail_msg("client: %s", err.message);
-    kt_kds_hooks h = {fc_mono, fc_wall, fc_sleep, fc_jitter, &e->clock};
-    kt_kds_client_set_hooks(c, &h);
-    return c;
-}
-
-static kt_kds_client *client(env *e) {
-    kt_kds_opts o;
-    kt_kds_opts_init(&o);
-    return client_with(e, &o);
-}
-
-static bool file_exists(const char *path) {
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
-static void vcek_cache_path(env *e, const kt_report *r, const char *tcb, char *out, size_t cap) {
-    snprintf(out, cap, "%s/vcek/Milan/%s/%s.der", e->cache, chip_hex(r), tcb);
-}
-
-static bool has_warning(kt_kds_client *c, const char *needle) {
-    for (size_t i = 0; i < kt_kds_warning_count(c); i++)
-        if (strstr(kt_kds_warning(c, i), needle))
-            return true;
-    return false;
-}
 
 /* ---- URLs ------------------------------------------------------------------------ */
 
@@ -149,21 +37,21 @@ static void test_urls(void **state) {
     assert_string_equal(kt_kds_base_url(c), "https://kds.example");
 
     kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
     char url[640], want[640];
     assert_int_equal(kt_kds_vcek_url(c, &r, KT_PRODUCT_UNKNOWN, url, sizeof url, &err), KT_OK);
     snprintf(want, sizeof want,
              "https://kds.example/vcek/v1/Milan/%s?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115",
-             chip_hex(&r));
+             kds_chip_hex(&r));
     assert_string_equal(url, want);
 
     /* v3 Genoa report: product from CPUID; TCB 0a 00 .. 17 54 */
-    load_report("genoa-v3-tinfoil", KT_PRODUCT_UNKNOWN, &r);
+    kds_load_report("genoa-v3-tinfoil", KT_PRODUCT_UNKNOWN, &r);
     assert_int_equal(r.product, KT_PRODUCT_GENOA);
     assert_int_equal(kt_kds_vcek_url(c, &r, KT_PRODUCT_UNKNOWN, url, sizeof url, &err), KT_OK);
     snprintf(want, sizeof want,
              "https://kds.example/vcek/v1/Genoa/%s?blSPL=10&teeSPL=00&snpSPL=23&ucodeSPL=84",
-             chip_hex(&r));
+             kds_chip_hex(&r));
     assert_string_equal(url, want);
 
     /* Turin: 8-byte hwid, fmcSPL first, Turin TCB layout */
@@ -188,7 +76,7 @@ static void test_urls(void **state) {
     /* refusals */
     assert_int_equal(kt_kds_crl_url(c, KT_PRODUCT_UNKNOWN, false, url, sizeof url, &err),
                      KT_E_INVALID_ARG);
-    load_report("milan-v2-virtee", KT_PRODUCT_UNKNOWN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_UNKNOWN, &r);
     r.product = KT_PRODUCT_UNKNOWN;
     assert_int_equal(kt_kds_vcek_url(c, &r, KT_PRODUCT_UNKNOWN, url, sizeof url, &err),
                      KT_E_INVALID_ARG);
@@ -197,7 +85,7 @@ static void test_urls(void **state) {
     assert_int_equal(kt_kds_vcek_url(c, &r, KT_PRODUCT_MILAN, url, sizeof url, &err),
                      KT_E_INVALID_ARG);
     assert_non_null(strstr(err.message, "masked"));
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
     r.signing_key = KT_SIGNING_KEY_VLEK;
     assert_int_equal(kt_kds_vcek_url(c, &r, KT_PRODUCT_MILAN, url, sizeof url, &err),
                      KT_E_INVALID_ARG);
@@ -346,7 +234,7 @@ static void test_checks(void **state) {
     kt_error err = {0};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         kt_report r;
-        load_report(sets[i].set, sets[i].hint, &r);
+        kds_load_report(sets[i].set, sets[i].hint, &r);
         assert_int_equal(kt_kds_vcek_object(&r, KT_PRODUCT_UNKNOWN, &obj, &err), KT_OK);
         char rel[256];
         snprintf(rel, sizeof rel, "fixtures/snp/%s/vcek.der", sets[i].set);
@@ -369,7 +257,7 @@ static void test_checks(void **state) {
 
     /* the wrong chip: the trustee VCEK for the virtee report (same TCB, other chip) */
     kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
     assert_int_equal(kt_kds_vcek_object(&r, KT_PRODUCT_UNKNOWN, &obj, &err), KT_OK);
     size_t n;
     uint8_t *other = kt_test_read_shared("fixtures/snp/milan-v2-trustee/vcek.der", &n);
@@ -448,107 +336,10 @@ static void test_checks(void **state) {
 
 /* ---- against the fake server --------------------------------------------------------- */
 
-static void test_fetch_and_cache(void **state) {
-    env *e = *state;
-    reset(e);
-    kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
-    kt_kds_client *c = client(e);
-    uint8_t *der = NULL;
-    size_t n = 0;
-    char origin[1024];
-    kt_error err = {0};
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_UNKNOWN, &der, &n, origin, sizeof origin,
-                                       &err),
-                     KT_OK);
-    size_t fn;
-    uint8_t *fixture = kt_test_read_shared("fixtures/snp/milan-v2-virtee/vcek.der", &fn);
-    assert_int_equal(n, fn);
-    assert_memory_equal(der, fixture, fn);
-    kt_bytes_free(der);
-
-    char want[1024];
-    snprintf(want, sizeof want,
-             "/vcek/v1/Milan/%s?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115", chip_hex(&r));
-    assert_int_equal(kt_fake_kds_count(&e->srv), 1);
-    assert_string_equal(kt_fake_kds_request(&e->srv, 0), want);
-    char full[1200];
-    snprintf(full, sizeof full, "KDS %s%s", e->srv.url, want);
-    assert_string_equal(origin, full);
-    assert_int_equal(kt_kds_request_count(c), 1);
-
-    char path[1024];
-    vcek_cache_path(e, &r, "bl03-tee00-snp08-ucode115", path, sizeof path);
-    size_t cn;
-    uint8_t *cached = kt_test_read_file(path, &cn);
-    assert_int_equal(cn, fn);
-    assert_memory_equal(cached, fixture, fn);
-    free(cached);
-
-    /* chain and CRL */
-    assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    uint8_t *chain = kt_test_read_shared("fixtures/snp/amd-roots/milan_cert_chain.pem", &cn);
-    assert_int_equal(n, cn);
-    assert_memory_equal(der, chain, cn);
-    assert_int_equal(der[n], '\0');
-    kt_bytes_free(der);
-    free(chain);
-    assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_GENOA, true, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    e->clock.wall = 1782864000; /* 2026-07-01: the fixture CRL is current */
-    assert_int_equal(kt_kds_fetch_crl(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    assert_int_equal(kt_fake_kds_count(&e->srv), 4);
-    assert_string_equal(kt_fake_kds_request(&e->srv, 1), "/vcek/v1/Milan/cert_chain");
-    assert_string_equal(kt_fake_kds_request(&e->srv, 2), "/vlek/v1/Genoa/cert_chain");
-    assert_string_equal(kt_fake_kds_request(&e->srv, 3), "/vcek/v1/Milan/crl");
-    snprintf(path, sizeof path, "%s/chain/Milan/vcek.pem", e->cache);
-    assert_true(file_exists(path));
-    snprintf(path, sizeof path, "%s/chain/Genoa/vlek.pem", e->cache);
-    assert_true(file_exists(path));
-    snprintf(path, sizeof path, "%s/crl/Milan/vcek.der", e->cache);
-    assert_true(file_exists(path));
-    assert_int_equal(kt_kds_warning_count(c), 0);
-    kt_kds_client_free(&c);
-
-    /* a second client: everything from the cache, zero requests */
-    kt_fake_kds_clear_log(&e->srv);
-    c = client(e);
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, origin, sizeof origin,
-                                       &err),
-                     KT_OK);
-    assert_memory_equal(der, fixture, fn);
-    kt_bytes_free(der);
-    assert_int_equal(strncmp(origin, "cache ", 6), 0);
-    assert_non_null(strstr(origin, "bl03-tee00-snp08-ucode115.der"));
-    assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, origin,
-                                        sizeof origin, &err),
-                     KT_OK);
-    kt_bytes_free(der);
-    assert_int_equal(kt_kds_fetch_crl(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    assert_int_equal(kt_fake_kds_count(&e->srv), 0);
-    assert_int_equal(kt_kds_request_count(c), 0);
-
-    /* after nextUpdate the CRL is fetched again (and, still stale at the source, flagged) */
-    e->clock.wall = 1790000000; /* 2026-09-21 */
-    assert_int_equal(kt_kds_fetch_crl(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    assert_int_equal(kt_fake_kds_count(&e->srv), 1);
-    assert_true(has_warning(c, "past its nextUpdate"));
-    /* KDS unavailable: the stale copy is used, with a warning */
-    kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"crl\",\"status\":404,\"times\":-1}]}");
-    assert_int_equal(kt_kds_fetch_crl(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    assert_true(has_warning(c, "could not refresh the VCEK CRL"));
-    kt_kds_client_free(&c);
-    free(fixture);
-}
-
 static void test_retry_after_and_backoff(void **state) {
-    env *e = *state;
-    reset(e);
-    kt_kds_client *c = client(e);
+    kds_env *e = *state;
+    kds_env_reset(e);
+    kt_kds_client *c = kds_client(e);
     uint8_t *der = NULL;
     size_t n;
     kt_error err = {0};
@@ -564,7 +355,7 @@ static void test_retry_after_and_backoff(void **state) {
     assert_int_equal(e->clock.sleeps[1], 7000);
 
     /* 503 with an HTTP-date 42 s ahead of the (fake) wall clock */
-    reset(e);
+    kds_env_reset(e);
     e->clock.wall = 1445412000;
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"Genoa/cert_chain\",\"status\":503,"
                               "\"headers\":{\"Retry-After\":\"Wed, 21 Oct 2015 07:20:42 GMT\"}}]}");
@@ -574,7 +365,7 @@ static void test_retry_after_and_backoff(void **state) {
     assert_int_equal(e->clock.sleeps[0], 42000);
 
     /* 429 without Retry-After, then 500, 503 without: backoff 750, 1500, 3000 (jitter 0.5) */
-    reset(e);
+    kds_env_reset(e);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"Turin/cert_chain\",\"status\":429},"
                               "{\"match\":\"Turin/cert_chain\",\"status\":500},"
                               "{\"match\":\"Turin/cert_chain\",\"status\":503}]}");
@@ -587,7 +378,7 @@ static void test_retry_after_and_backoff(void **state) {
     assert_int_equal(e->clock.sleeps[2], 3000);
 
     /* a huge Retry-After is capped */
-    reset(e);
+    kds_env_reset(e);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"cert_chain\",\"status\":429,"
                               "\"headers\":{\"Retry-After\":\"86400\"}}]}");
     assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
@@ -597,11 +388,11 @@ static void test_retry_after_and_backoff(void **state) {
     kt_kds_client_free(&c);
 
     /* always 429: gives up after max_retries, KT_E_RATE_LIMIT, nothing cached */
-    reset(e);
+    kds_env_reset(e);
     kt_kds_opts o;
     kt_kds_opts_init(&o);
     o.max_retries = 3;
-    c = client_with(e, &o);
+    c = kds_client_with(e, &o);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"cert_chain\",\"status\":429,"
                               "\"headers\":{\"Retry-After\":\"1\"},\"times\":-1}]}");
     assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err),
@@ -612,14 +403,14 @@ static void test_retry_after_and_backoff(void **state) {
     assert_non_null(strstr(err.message, "4 attempts"));
     char path[1024];
     snprintf(path, sizeof path, "%s/chain/Milan/vcek.pem", e->cache);
-    assert_false(file_exists(path));
+    assert_false(kds_file_exists(path));
     kt_kds_client_free(&c);
 
     /* the overall deadline stops the waiting before it starts */
-    reset(e);
+    kds_env_reset(e);
     kt_kds_opts_init(&o);
     o.deadline_ms = 5000;
-    c = client_with(e, &o);
+    c = kds_client_with(e, &o);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"cert_chain\",\"status\":503,"
                               "\"headers\":{\"Retry-After\":\"10\"},\"times\":-1}]}");
     assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err),
@@ -629,7 +420,7 @@ static void test_retry_after_and_backoff(void **state) {
     assert_int_equal(e->clock.nsleeps, 0);
 
     /* 500 forever: backoff until the deadline: 500+1000+2000 = 3500 < 5000, next 4000 would pass */
-    reset(e);
+    kds_env_reset(e);
     e->clock.jitter = 0.0;
     kt_fake_kds_plan(&e->srv,
                      "{\"rules\":[{\"match\":\"cert_chain\",\"status\":500,\"times\":-1}]}");
@@ -639,7 +430,7 @@ static void test_retry_after_and_backoff(void **state) {
     assert_int_equal(kt_fake_kds_count(&e->srv), 4);
 
     /* 404 is final: no retry */
-    reset(e);
+    kds_env_reset(e);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"cert_chain\",\"status\":404}]}");
     assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err),
                      KT_E_HTTP);
@@ -649,19 +440,19 @@ static void test_retry_after_and_backoff(void **state) {
 }
 
 static void test_bad_responses(void **state) {
-    env *e = *state;
-    reset(e);
+    kds_env *e = *state;
+    kds_env_reset(e);
     kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
     kt_kds_opts o;
     kt_kds_opts_init(&o);
     o.max_retries = 1;
-    kt_kds_client *c = client_with(e, &o);
+    kt_kds_client *c = kds_client_with(e, &o);
     uint8_t *der = NULL;
     size_t n;
     kt_error err = {0};
     char path[1024];
-    vcek_cache_path(e, &r, "bl03-tee00-snp08-ucode115", path, sizeof path);
+    kds_vcek_cache_path(e, &r, "bl03-tee00-snp08-ucode115", path, sizeof path);
 
     /* a VCEK for another chip: rejected, named, not cached, not retried */
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"/vcek/v1/Milan/\","
@@ -671,7 +462,7 @@ static void test_bad_responses(void **state) {
     assert_non_null(strstr(err.message, "another chip"));
     assert_non_null(strstr(err.message, "KDS response from http://127.0.0.1"));
     assert_null(der);
-    assert_false(file_exists(path));
+    assert_false(kds_file_exists(path));
     assert_int_equal(kt_fake_kds_count(&e->srv), 1);
 
     /* garbage with status 200 */
@@ -681,14 +472,14 @@ static void test_bad_responses(void **state) {
     assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, NULL, 0, &err),
                      KT_E_CERT_FORMAT);
     assert_non_null(strstr(err.message, "not a DER X.509 certificate"));
-    assert_false(file_exists(path));
+    assert_false(kds_file_exists(path));
 
     /* oversized body: stopped at the limit */
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"/vcek/v1/Milan/\",\"size\":1100000}]}");
     assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, NULL, 0, &err),
                      KT_E_TOO_LARGE);
     assert_non_null(strstr(err.message, "1048576"));
-    assert_false(file_exists(path));
+    assert_false(kds_file_exists(path));
 
     /* truncated body (connection closed early): retried, then served whole */
     kt_fake_kds_clear_log(&e->srv);
@@ -697,7 +488,7 @@ static void test_bad_responses(void **state) {
     assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, NULL, 0, &err), KT_OK);
     kt_bytes_free(der);
     assert_int_equal(kt_fake_kds_count(&e->srv), 2);
-    assert_true(file_exists(path));
+    assert_true(kds_file_exists(path));
 
     /* truncated every time: a network error after the retries */
     kt_fake_kds_clear_log(&e->srv);
@@ -710,7 +501,7 @@ static void test_bad_responses(void **state) {
     /* slower than the timeout (a short one only here: a loaded machine answers slowly) */
     kt_kds_client_free(&c);
     o.timeout_ms = 1000;
-    c = client_with(e, &o);
+    c = kds_client_with(e, &o);
     kt_fake_kds_clear_log(&e->srv);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"Genoa/cert_chain\",\"delay\":3,"
                               "\"times\":-1}]}");
@@ -731,189 +522,13 @@ static void test_bad_responses(void **state) {
     kt_kds_client_free(&c);
 }
 
-static void write_file(const char *path, const void *data, size_t len) {
-    kt_error err = {0};
-    if (kt_file_write_atomic(path, data, len, 0644, &err) != KT_OK)
-        fail_msg("%s", err.message);
-}
-
-static void test_corrupt_cache(void **state) {
-    env *e = *state;
-    reset(e);
-    kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
-    kt_kds_client *c = client(e);
-    uint8_t *der = NULL;
-    size_t n;
-    kt_error err = {0};
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, NULL, 0, &err), KT_OK);
-    char path[1024];
-    vcek_cache_path(e, &r, "bl03-tee00-snp08-ucode115", path, sizeof path);
-    size_t chain_len;
-    uint8_t *chain = kt_test_read_shared("fixtures/snp/amd-roots/milan_cert_chain.pem", &chain_len);
-    uint8_t *other = NULL;
-    size_t other_len;
-    other = kt_test_read_shared("fixtures/snp/milan-v2-trustee/vcek.der", &other_len);
-
-    struct {
-        const uint8_t *bytes;
-        size_t len;
-        const char *needle;
-    } bad[] = {
-        {(const uint8_t *)"garbage", 7, "not a DER"},
-        {der, n / 2, "not a DER"},          /* truncated */
-        {chain, chain_len, "not a DER"},    /* another object */
-        {other, other_len, "another chip"}, /* a VCEK, but not this chip's */
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_file(path, bad[i].bytes, bad[i].len);
-        kt_kds_client_free(&c);
-        c = client(e);
-        kt_fake_kds_clear_log(&e->srv);
-        uint8_t *got = NULL;
-        size_t got_len;
-        assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &got, &got_len, NULL, 0, &err),
-                         KT_OK);
-        assert_int_equal(got_len, n);
-        assert_memory_equal(got, der, n);
-        kt_bytes_free(got);
-        assert_int_equal(kt_fake_kds_count(&e->srv), 1); /* refetched */
-        assert_int_equal(kt_kds_warning_count(c), 1);
-        assert_non_null(strstr(kt_kds_warning(c, 0), "corrupt cache entry"));
-        assert_non_null(strstr(kt_kds_warning(c, 0), bad[i].needle));
-        size_t cl;
-        uint8_t *now = kt_test_read_file(path, &cl); /* repaired */
-        assert_int_equal(cl, n);
-        assert_memory_equal(now, der, n);
-        free(now);
-    }
-
-    /* offline with a corrupt entry: not trusted, error says so, no request */
-    write_file(path, "garbage", 7);
-    kt_kds_client_free(&c);
-    kt_kds_opts o;
-    kt_kds_opts_init(&o);
-    o.offline = true;
-    c = client_with(e, &o);
-    kt_fake_kds_clear_log(&e->srv);
-    uint8_t *got = NULL;
-    size_t got_len;
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &got, &got_len, NULL, 0, &err),
-                     KT_E_OFFLINE);
-    assert_null(got);
-    assert_non_null(strstr(err.message, "corrupt"));
-    assert_int_equal(kt_fake_kds_count(&e->srv), 0);
-    kt_kds_client_free(&c);
-    kt_bytes_free(der);
-    free(chain);
-    free(other);
-}
-
-static void test_offline(void **state) {
-    env *e = *state;
-    reset(e);
-    kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
-    kt_kds_opts o;
-    kt_kds_opts_init(&o);
-    o.offline = true;
-    kt_kds_client *c = client_with(e, &o);
-    uint8_t *der = NULL;
-    size_t n;
-    kt_error err = {0};
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &der, &n, NULL, 0, &err),
-                     KT_E_OFFLINE);
-    char url[1024];
-    snprintf(url, sizeof url, "%s/vcek/v1/Milan/%s?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115",
-             e->srv.url, chip_hex(&r));
-    assert_non_null(strstr(err.message, url));
-    assert_int_equal(kt_kds_fetch_crl(c, KT_PRODUCT_GENOA, true, &der, &n, NULL, 0, &err),
-                     KT_E_OFFLINE);
-    snprintf(url, sizeof url, "%s/vlek/v1/Genoa/crl", e->srv.url);
-    assert_non_null(strstr(err.message, url));
-
-    /* the certificate source lists every missing object with its URL */
-    kt_certs *certs = NULL;
-    assert_int_equal(kt_certs_new(&certs, &err), KT_OK);
-    kt_cert_source src = kt_kds_cert_source(c);
-    unsigned need = 1u << KT_ROLE_VCEK | 1u << KT_ROLE_ASK | 1u << KT_ROLE_ARK | 1u << KT_ROLE_CRL;
-    assert_int_equal(src.fetch(src.ctx, &r, KT_PRODUCT_MILAN, need, certs, &err), KT_E_OFFLINE);
-    snprintf(url, sizeof url, "VCEK %s/vcek/v1/Milan/%s?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115",
-             e->srv.url, chip_hex(&r));
-    assert_non_null(strstr(err.message, url));
-    snprintf(url, sizeof url, "VCEK chain (ASK, ARK) %s/vcek/v1/Milan/cert_chain", e->srv.url);
-    assert_non_null(strstr(err.message, url));
-    snprintf(url, sizeof url, "VCEK CRL %s/vcek/v1/Milan/crl", e->srv.url);
-    assert_non_null(strstr(err.message, url));
-    assert_false(kt_certs_has(certs, KT_ROLE_VCEK));
-    snprintf(url, sizeof url, "%s/vcek/v1/Milan/cert_chain", e->srv.url);
-    assert_true(has_warning(c, url)); /* whole URLs in the warnings too */
-
-    /* the cache-only source simply has nothing */
-    kt_cert_source cache = kt_kds_cache_source(c);
-    assert_string_equal(cache.name, "cache");
-    assert_int_equal(cache.fetch(cache.ctx, &r, KT_PRODUCT_MILAN, need, certs, &err), KT_OK);
-    assert_false(kt_certs_has(certs, KT_ROLE_ASK));
-    assert_int_equal(kt_fake_kds_count(&e->srv), 0);
-    kt_kds_client_free(&c);
-
-    /* fill the cache online, then offline works with zero requests */
-    c = client(e);
-    src = kt_kds_cert_source(c);
-    assert_string_equal(src.name, "kds");
-    e->clock.wall = 1782864000; /* 2026-07-01: CRL current */
-    assert_int_equal(src.fetch(src.ctx, &r, KT_PRODUCT_MILAN, need, certs, &err), KT_OK);
-    assert_true(kt_certs_has(certs, KT_ROLE_VCEK));
-    assert_true(kt_certs_has(certs, KT_ROLE_ASK));
-    assert_true(kt_certs_has(certs, KT_ROLE_ARK));
-    assert_true(kt_certs_has(certs, KT_ROLE_CRL));
-    assert_false(kt_certs_has(certs, KT_ROLE_ASVK));
-    assert_int_equal(strncmp(kt_certs_origin(certs, KT_ROLE_VCEK), "KDS http://127.0.0.1:", 21),
-                     0);
-    assert_non_null(strstr(kt_certs_origin(certs, KT_ROLE_VCEK), "..."));
-    assert_int_equal(kt_fake_kds_count(&e->srv), 3);
-    kt_certs_free(&certs);
-    kt_kds_client_free(&c);
-
-    kt_fake_kds_clear_log(&e->srv);
-    c = client_with(e, &o);
-    assert_int_equal(kt_certs_new(&certs, &err), KT_OK);
-    src = kt_kds_cert_source(c);
-    assert_int_equal(src.fetch(src.ctx, &r, KT_PRODUCT_MILAN, need, certs, &err), KT_OK);
-    assert_int_equal(strncmp(kt_certs_origin(certs, KT_ROLE_ARK), "cache ", 6), 0);
-    assert_true(kt_certs_has(certs, KT_ROLE_CRL));
-    kt_certs_free(&certs);
-    /* offline, a stale CRL is still handed over, with a warning */
-    e->clock.wall = 1790000000;
-    assert_int_equal(kt_certs_new(&certs, &err), KT_OK);
-    assert_int_equal(src.fetch(src.ctx, &r, KT_PRODUCT_MILAN, 1u << KT_ROLE_CRL, certs, &err),
-                     KT_OK);
-    assert_true(kt_certs_has(certs, KT_ROLE_CRL));
-    assert_true(has_warning(c, "past its nextUpdate"));
-    assert_int_equal(kt_fake_kds_count(&e->srv), 0);
-    kt_certs_free(&certs);
-    kt_kds_client_free(&c);
-
-    /* no_cache writes nothing */
-    reset(e);
-    kt_kds_opts_init(&o);
-    o.no_cache = true;
-    c = client_with(e, &o);
-    assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &der, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(der);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/chain", e->cache);
-    assert_false(file_exists(path));
-    kt_kds_client_free(&c);
-}
-
 static void test_source_roles(void **state) {
-    env *e = *state;
-    reset(e);
+    kds_env *e = *state;
+    kds_env_reset(e);
     kt_report r;
-    load_report("milan-vlek-v3-aws-constellation", KT_PRODUCT_UNKNOWN, &r);
+    kds_load_report("milan-vlek-v3-aws-constellation", KT_PRODUCT_UNKNOWN, &r);
     assert_int_equal(r.signing_key, KT_SIGNING_KEY_VLEK);
-    kt_kds_client *c = client(e);
+    kt_kds_client *c = kds_client(e);
     kt_certs *certs = NULL;
     kt_error err = {0};
     assert_int_equal(kt_certs_new(&certs, &err), KT_OK);
@@ -932,7 +547,7 @@ static void test_source_roles(void **state) {
     /* only what is asked for is added; a present role is left alone */
     size_t ark_len;
     uint8_t *ark = kt_test_read_shared("fixtures/snp/amd-roots/milan_ark.der", &ark_len);
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
+    kds_load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
     assert_int_equal(kt_certs_new(&certs, &err), KT_OK);
     assert_int_equal(kt_certs_add(certs, KT_ROLE_ARK, ark, ark_len, "mine", false, &err), KT_OK);
     assert_int_equal(src.fetch(src.ctx, &r, KT_PRODUCT_MILAN, 1u << KT_ROLE_ASK, certs, &err),
@@ -956,7 +571,7 @@ static void test_source_roles(void **state) {
 }
 
 /* The whole point: kt_verify with the KDS source, from an empty cache, then offline. */
-static void verify_twice(env *e, time_t at, bool crl_served, const char *crl_check) {
+static void verify_twice(kds_env *e, time_t at, bool crl_served, const char *crl_check) {
     size_t qlen;
     uint8_t *qbytes = kt_test_read_shared("fixtures/snp/milan-v2-virtee/report.bin", &qlen);
     kt_quote *q = NULL;
@@ -968,7 +583,7 @@ static void verify_twice(env *e, time_t at, bool crl_served, const char *crl_che
         kt_kds_opts o;
         kt_kds_opts_init(&o);
         o.offline = offline;
-        kt_kds_client *c = client_with(e, &o);
+        kt_kds_client *c = kds_client_with(e, &o);
         e->clock.wall = at;
         kt_cert_source src = kt_kds_cert_source(c);
         const kt_cert_source *srcs[1] = {&src};
@@ -997,7 +612,7 @@ static void verify_twice(env *e, time_t at, bool crl_served, const char *crl_che
                             crl_check);
         assert_int_equal(verdict.origin[KT_ROLE_CRL][0] != 0, crl_served);
         if (!crl_served)
-            assert_true(has_warning(c, "CRL"));
+            assert_true(kds_has_warning(c, "CRL"));
         kt_kds_client_free(&c);
     }
     kt_verifier_free(&v);
@@ -1006,79 +621,14 @@ static void verify_twice(env *e, time_t at, bool crl_served, const char *crl_che
 }
 
 static void test_verify_with_kds(void **state) {
-    env *e = *state;
+    kds_env *e = *state;
     /* at 2026-07-01 the fixture CRL is current: full chain with revocation */
-    reset(e);
+    kds_env_reset(e);
     verify_twice(e, 1782864000, true, "pass");
     /* today, with the CRL endpoint failing: verified without revocation (policy allows) */
-    reset(e);
+    kds_env_reset(e);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"/crl\",\"status\":404,\"times\":-1}]}");
     verify_twice(e, time(NULL), false, "skipped");
-}
-
-/* Two processes fetching the same objects at once share the cache safely. */
-static void test_concurrent_processes(void **state) {
-    env *e = *state;
-    reset(e);
-    kt_report r;
-    load_report("milan-v2-virtee", KT_PRODUCT_MILAN, &r);
-    /* slow the first answers a little so the two really overlap */
-    kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"/\",\"delay\":0.3,\"times\":4}]}");
-    pid_t kids[2];
-    for (int k = 0; k < 2; k++) {
-        fflush(NULL);
-        kids[k] = fork();
-        assert_true(kids[k] >= 0);
-        if (kids[k] == 0) {
-            kt_kds_opts o;
-            kt_kds_opts_init(&o);
-            o.base_url = e->srv.url;
-            o.cache_dir = e->cache;
-            kt_kds_client *c = NULL;
-            kt_error err = {0};
-            uint8_t *b = NULL;
-            size_t n;
-            int rc = 0;
-            if (kt_kds_client_new(&o, &c, &err) != KT_OK)
-                _exit(10);
-            for (int round = 0; round < 3; round++) {
-                if (kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &b, &n, NULL, 0, &err) != KT_OK)
-                    rc = 11;
-                kt_bytes_free(b);
-                if (kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &b, &n, NULL, 0, &err) != KT_OK)
-                    rc = 12;
-                kt_bytes_free(b);
-                if (kt_kds_warning_count(c) != 0)
-                    rc = 13; /* a reader never sees a partial entry */
-            }
-            kt_kds_client_free(&c);
-            _exit(rc);
-        }
-    }
-    for (int k = 0; k < 2; k++) {
-        int status = 0;
-        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
-    }
-    size_t first = kt_fake_kds_count(&e->srv);
-    assert_true(first >= 2 && first <= 4);
-    /* a third process: all from the cache */
-    kt_fake_kds_clear_log(&e->srv);
-    kt_kds_client *c = client(e);
-    uint8_t *b = NULL;
-    size_t n;
-    kt_error err = {0};
-    assert_int_equal(kt_kds_fetch_vcek(c, &r, KT_PRODUCT_MILAN, &b, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(b);
-    assert_int_equal(kt_kds_fetch_chain(c, KT_PRODUCT_MILAN, false, &b, &n, NULL, 0, &err), KT_OK);
-    kt_bytes_free(b);
-    assert_int_equal(kt_fake_kds_count(&e->srv), 0);
-    kt_kds_client_free(&c);
-    /* no temporary files left behind */
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "find '%s' -name '*.tmp.*' | grep -q .", e->cache);
-    assert_int_not_equal(system(cmd), 0);
 }
 
 typedef struct seen {
@@ -1102,14 +652,14 @@ static void on_progress(void *user, const kt_kds_progress *p) {
 }
 
 static void test_progress(void **state) {
-    env *e = *state;
-    reset(e);
+    kds_env *e = *state;
+    kds_env_reset(e);
     seen s = {0};
     kt_kds_opts o;
     kt_kds_opts_init(&o);
     o.progress = on_progress;
     o.progress_user = &s;
-    kt_kds_client *c = client_with(e, &o);
+    kt_kds_client *c = kds_client_with(e, &o);
     kt_fake_kds_plan(&e->srv, "{\"rules\":[{\"match\":\"cert_chain\",\"status\":429,"
                               "\"headers\":{\"Retry-After\":\"3\"}}]}");
     uint8_t *b = NULL;
@@ -1133,17 +683,13 @@ int main(void) {
         cmocka_unit_test(test_checks),
     };
     const struct CMUnitTest served[] = {
-        cmocka_unit_test(test_fetch_and_cache),
         cmocka_unit_test(test_retry_after_and_backoff),
         cmocka_unit_test(test_bad_responses),
-        cmocka_unit_test(test_corrupt_cache),
-        cmocka_unit_test(test_offline),
         cmocka_unit_test(test_source_roles),
         cmocka_unit_test(test_verify_with_kds),
-        cmocka_unit_test(test_concurrent_processes),
         cmocka_unit_test(test_progress),
     };
     int failed = cmocka_run_group_tests_name("kds", pure, NULL, NULL);
-    failed += cmocka_run_group_tests_name("kds against a fake KDS", served, setup, teardown);
+    failed += cmocka_run_group_tests_name("kds against a fake KDS", served, kds_env_setup, kds_env_teardown);
     return failed;
 }
