@@ -80,4 +80,39 @@ kt_status kt_report_signature_verify(EVP_PKEY *leaf_key, const kt_report *report
 /* The policy checks (DEBUG .. PLATFORM) of a parsed report. */
 void kt_policy_evaluate(const kt_policy *policy, const kt_report *report, kt_check *checks);
 
+/* ---- the pieces of kt_verify (verify.c orchestrates them) ------------------ */
+
+/* The certificates of one verification (gather.c). */
+typedef struct kt_gathered {
+    kt_certs *owned;     /* merged copy, when one was needed (free with kt_certs_free) */
+    const kt_certs *use; /* what the checks read: opts->certs or owned */
+} kt_gathered;
+
+/*
+ * Gather the certificates for a report whose leaf is `leaf`: the caller's,
+ * the quote's table, a lone caller-trusted root standing in for the ARK, then
+ * opts->sources for what is missing (the CRL too when want_crl). Fails only
+ * when a table does not parse or a source fails.
+ */
+kt_status kt_verify_gather(const kt_verifier *v, const kt_quote *quote, const kt_verify_opts *opts,
+                           const kt_report *report, kt_product product, kt_cert_role leaf,
+                           bool want_crl, kt_gathered *g, kt_error *err);
+
+/* Binding checks on a verified chain (binding.c); each fills one check. */
+void kt_check_validity(const kt_chain *c, time_t at, const char *const origins[3],
+                       kt_check *check);
+void kt_check_product(kt_product chain_product, const kt_amd_ext *ext, kt_report *report,
+                      kt_product hint, kt_check *check);
+void kt_check_signer(kt_cert_role leaf_role, const kt_report *report, const kt_policy *pol,
+                     kt_check *check);
+void kt_check_tcb(const kt_amd_ext *ext, const kt_report *report, kt_product product,
+                  kt_check *check);
+void kt_check_chip(const kt_amd_ext *ext, kt_cert_role leaf_role, const kt_report *report,
+                   kt_product product, kt_check *check);
+void kt_check_report_data(const kt_verify_opts *opts, const uint8_t actual[64], kt_check *check);
+
+/* The revocation check (revocation.c). */
+void kt_check_revocation(const kt_chain *c, const kt_certs *certs, time_t at,
+                         const kt_policy *policy, kt_check *check);
+
 #endif
