@@ -109,7 +109,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'a': backend = optarg; break;
         case 'r': root_text = optarg; break;
@@ -121,7 +121,7 @@ static int run(int argc, char **argv) {
         case 'p': prefix_hex = optarg; break;
         case 's': sim_dir = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_quote);
-        default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)

@@ -37,13 +37,13 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': root_text = optarg; break;
         case 'b': hash_text = optarg; break;
         case 'j': json = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_report_data);
-        default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)

@@ -87,7 +87,7 @@ static int run_init(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': product_t = optarg; break;
         case 'S': signer_t = optarg; break;
@@ -103,8 +103,7 @@ static int run_init(int argc, char **argv) {
         case 'H': host_t = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim init", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim init", argv);
         }
     }
     if (optind + 1 != argc)
@@ -221,7 +220,8 @@ static int run_crl(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const char *const repeatable[] = {"revoke", NULL};
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, repeatable)) != -1) {
         switch (c) {
         case 'r':
             if (nrevoke == MAX_REVOKE)
@@ -233,8 +233,7 @@ static int run_crl(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim crl", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim crl", argv);
         }
     }
     if (optind + 1 != argc)
@@ -298,7 +297,7 @@ static int run_issue_leaf(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': chip_t = optarg; break;
         case 't': tcb_t = optarg; break;
@@ -308,8 +307,7 @@ static int run_issue_leaf(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim issue-leaf", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim issue-leaf", argv);
         }
     }
     if (optind + 1 != argc)

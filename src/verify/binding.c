@@ -1,12 +1,10 @@
 /*
  * The per-call checks on a verified (or cached) chain: validity at the
- * verification time, product, signer kind, TCB and chip binding, and the
- * report data against the expected state.
+ * verification time, product, signer kind, TCB and chip binding.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "katana_tee/commit.h"
 #include "katana_tee/hex.h"
 #include "util/error.h"
 #include "verify/internal.h"
@@ -188,33 +186,4 @@ void kt_check_chip(const kt_amd_ext *ext, kt_cert_role leaf_role, const kt_repor
     char hex[17];
     kt_hex_encode(report->chip_id, 8, hex);
     kt_check_set(check, KT_RESULT_PASS, KT_OK, "hwID equals CHIP_ID (%s…)", hex);
-}
-
-void kt_check_report_data(const kt_verify_opts *opts, const uint8_t actual[64],
-                              kt_check *check) {
-    uint8_t expected[64];
-    const char *what;
-    if (opts->has_state) {
-        kt_commit_v0(&opts->state_root, &opts->block_hash, expected);
-        what = "the v0 commitment of the given state root and block hash";
-    } else if (opts->has_report_data) {
-        memcpy(expected, opts->report_data, 64);
-        what = "the given report data";
-    } else if (opts->skip_report_data) {
-        kt_check_set(check, KT_RESULT_SKIPPED, KT_OK, "skipped on request: state binding not checked");
-        return;
-    } else {
-        kt_check_set(check, KT_RESULT_FAIL, KT_E_REPORT_DATA,
-                     "no expected state given (state root and block hash, or report data)");
-        return;
-    }
-    if (memcmp(expected, actual, 64) != 0) {
-        char want[17], got[17];
-        kt_hex_encode(expected, 8, want);
-        kt_hex_encode(actual, 8, got);
-        kt_check_set(check, KT_RESULT_FAIL, KT_E_REPORT_DATA,
-                     "report data %s… is not %s (%s…)", got, what, want);
-        return;
-    }
-    kt_check_set(check, KT_RESULT_PASS, KT_OK, "report data equals %s", what);
 }

@@ -3,6 +3,7 @@
 #define KT_VERIFY_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -22,7 +23,9 @@ typedef struct kt_caller_root {
 
 /*
  * A chain that verified: ARK (trusted, self-signed) -> intermediate -> leaf.
- * Immutable once in the cache; shared by all threads.
+ * Immutable once in the cache (but for its use counters); shared by all
+ * threads. It holds nothing about any one caller: where a caller's
+ * certificates came from is added to the verdict per call.
  */
 typedef struct kt_chain {
     uint8_t key[32]; /* SHA-256 over the three DER certificates */
@@ -36,18 +39,28 @@ typedef struct kt_chain {
     X509_NAME *ark_name, *inter_name;
     ASN1_INTEGER *inter_serial, *leaf_serial;
     kt_amd_ext ext;
-    char detail[3][256]; /* root / intermediate / leaf check details */
+    char detail[3][256]; /* root / intermediate / leaf pass details, without origins */
+    atomic_int refs;           /* the cache's reference + one per kt_verify using it */
+    atomic_ullong last_used;   /* the verifier's tick at the last lookup (LRU) */
 } kt_chain;
 
 struct kt_verifier {
     kt_caller_root roots[KT_MAX_CALLER_ROOTS];
     size_t root_count;
-    pthread_rwlock_t lock;
-    kt_chain **chains;
+    pthread_rwlock_t lock; /* guards roots, root_count, chains, chain_count, chain_max */
+    kt_chain **chains;     /* KT_CHAIN_CACHE_MAX slots, allocated on the first insert */
     size_t chain_count;
+    size_t chain_max;      /* least recently used chains are evicted beyond this */
+    atomic_ullong tick;
 };
 
 void kt_chain_free(kt_chain *chain);
+
+/* Drop one reference to a chain (from lookup or insert); frees it after the last. */
+void kt_chain_release(const kt_chain *chain);
+
+/* Test hook: cache at most `max` (1..KT_CHAIN_CACHE_MAX) chains. */
+void kt_verifier_set_cache_max(kt_verifier *v, size_t max);
 
 /*
  * Evaluate a chain from DER bytes. Fills the ROOT, INTERMEDIATE and LEAF
@@ -61,7 +74,14 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark, size_t ark
                             const char *leaf_origin, kt_check *checks, EVP_PKEY **leaf_key,
                             kt_amd_ext *ext, bool *has_ext, kt_status *status, kt_error *err);
 
-/* Look up / insert verified chains (thread-safe). Insert takes ownership or frees. */
+/*
+ * Look up / insert verified chains (thread-safe). Both return a reference the
+ * caller gives back with kt_chain_release. Insert takes ownership of `chain`
+ * (returning it, or the equal chain already cached, after freeing `chain`);
+ * when the cache is full the least recently used chain is evicted (freed once
+ * no kt_verify still uses it). NULL only when memory ran out: the caller then
+ * keeps (and frees) its own chain.
+ */
 const kt_chain *kt_verifier_lookup(kt_verifier *v, const uint8_t key[32]);
 const kt_chain *kt_verifier_insert(kt_verifier *v, kt_chain *chain);
 
@@ -79,6 +99,9 @@ kt_status kt_report_signature_verify(EVP_PKEY *leaf_key, const kt_report *report
 
 /* The policy checks (DEBUG .. PLATFORM) of a parsed report. */
 void kt_policy_evaluate(const kt_policy *policy, const kt_report *report, kt_check *checks);
+
+/* The policy checks for a mock quote accepted with allow_mock (no report). */
+void kt_policy_evaluate_mock(const kt_policy *policy, kt_check *checks);
 
 /* ---- the pieces of kt_verify (verify.c orchestrates them) ------------------ */
 
@@ -109,7 +132,10 @@ void kt_check_tcb(const kt_amd_ext *ext, const kt_report *report, kt_product pro
                   kt_check *check);
 void kt_check_chip(const kt_amd_ext *ext, kt_cert_role leaf_role, const kt_report *report,
                    kt_product product, kt_check *check);
-void kt_check_report_data(const kt_verify_opts *opts, const uint8_t actual[64], kt_check *check);
+
+/* The state binding (state.c): fills REPORT_DATA and the verdict's state fields. */
+void kt_check_report_data(const kt_verify_opts *opts, const kt_quote *quote,
+                          const uint8_t actual[64], kt_verdict *vd);
 
 /* The revocation check (revocation.c). */
 void kt_check_revocation(const kt_chain *c, const kt_certs *certs, time_t at,

@@ -37,12 +37,29 @@ void kt_verify_opts_init(kt_verify_opts *opts) {
 
 /* ---- kt_verify ------------------------------------------------------------------ */
 
-static void skip_all(kt_verdict *vd, kt_check_id from, kt_check_id to, const char *why) {
-    for (int i = from; i <= (int)to; i++)
-        if (vd->checks[i].result == KT_RESULT_NOT_RUN)
-            kt_check_set(&vd->checks[i], KT_RESULT_SKIPPED, KT_OK, "%s", why);
+size_t kt_verdict_size(void) {
+    return sizeof(kt_verdict);
 }
 
+size_t kt_policy_size(void) {
+    return sizeof(kt_policy);
+}
+
+size_t kt_verify_opts_size(void) {
+    return sizeof(kt_verify_opts);
+}
+
+static void mark_not_run(kt_verdict *vd, kt_check_id from, kt_check_id to, const char *why) {
+    for (int i = from; i <= (int)to; i++)
+        if (vd->checks[i].result == KT_RESULT_NOT_RUN)
+            kt_check_set(&vd->checks[i], KT_RESULT_NOT_RUN, KT_OK, "%s", why);
+}
+
+/*
+ * The verdict from the checks: valid only when every check passed or was
+ * skipped by name. Returns KT_OK for a valid verdict, else `early` if set,
+ * else the status of the first failed check (err says which and why).
+ */
 static kt_status finish(kt_verdict *vd, kt_status early, kt_error *err) {
     vd->valid = early == KT_OK;
     kt_status first = early;
@@ -54,25 +71,46 @@ static kt_status finish(kt_verdict *vd, kt_status early, kt_error *err) {
             kt_fail(err, first, "%s: %s", kt_check_name((kt_check_id)i), vd->checks[i].detail);
         }
     }
-    if (!vd->valid && first == KT_OK)
-        first = kt_fail(err, KT_E_INTERNAL, "verification incomplete");
+    if (!vd->valid && first == KT_OK) {
+        for (int i = 0; i < KT_CHECK_COUNT && first == KT_OK; i++)
+            if (vd->checks[i].result == KT_RESULT_NOT_RUN)
+                first = kt_fail(err, KT_E_INTERNAL, "verification incomplete: %s not run",
+                                kt_check_name((kt_check_id)i));
+        if (first == KT_OK)
+            first = kt_fail(err, KT_E_INTERNAL, "verification incomplete");
+    }
     return vd->valid ? KT_OK : first;
 }
 
+/*
+ * A mock quote: never valid. With allow_mock, its report data is checked and
+ * the policy's constraints fail (a mock has no report); when nothing failed
+ * the verdict is "untrusted" (KT_E_UNTRUSTED_QUOTE), not valid.
+ */
 static kt_status verify_mock(const kt_quote *quote, const kt_verify_opts *opts,
-                             kt_verdict *vd, kt_error *err) {
+                             const kt_policy *policy, kt_verdict *vd, kt_error *err) {
+    static const char no_chain[] =
+        "mock quote: no certificate chain or hardware signature to check";
     if (!opts->allow_mock) {
         kt_check_set(&vd->checks[KT_CHECK_QUOTE_FORMAT], KT_RESULT_FAIL, KT_E_UNTRUSTED_QUOTE,
                      "mock quote — not a hardware attestation (allow it explicitly to check "
                      "only its report data)");
+        mark_not_run(vd, KT_CHECK_ROOT, KT_CHECK_PLATFORM, "mock quote: not checked");
         return finish(vd, KT_OK, err);
     }
-    vd->untrusted_mock = true;
     kt_check_set(&vd->checks[KT_CHECK_QUOTE_FORMAT], KT_RESULT_PASS, KT_OK,
-                 "mock quote accepted as UNTRUSTED on request: no hardware signature");
-    kt_check_report_data(opts, quote->mock_report_data, &vd->checks[KT_CHECK_REPORT_DATA]);
-    skip_all(vd, KT_CHECK_ROOT, KT_CHECK_PLATFORM, "mock quote: nothing to check");
-    return finish(vd, KT_OK, err);
+                 "mock quote decodes (checksum correct); accepted as UNTRUSTED on request");
+    kt_check_report_data(opts, quote, quote->mock_report_data, vd);
+    kt_policy_evaluate_mock(policy, vd->checks);
+    mark_not_run(vd, KT_CHECK_ROOT, KT_CHECK_SIGNATURE, no_chain);
+    kt_status st = finish(vd, KT_OK, err);
+    for (int i = 0; i < KT_CHECK_COUNT; i++)
+        if (vd->checks[i].result == KT_RESULT_FAIL)
+            return st;
+    vd->untrusted_mock = true;
+    vd->valid = false;
+    return kt_fail(err, KT_E_UNTRUSTED_QUOTE,
+                   "mock quote: report data matches, but it carries no hardware attestation");
 }
 
 kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts *opts,
@@ -91,13 +129,16 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     }
     time_t at = opts->has_time ? opts->at : time(NULL);
 
+    kt_status st = kt_policy_validate(policy, KT_PRODUCT_UNKNOWN, err);
+    if (st != KT_OK)
+        return st; /* a policy error: every check "not run" */
     if (quote->kind == KT_QUOTE_MOCK)
-        return verify_mock(quote, opts, vd, err);
+        return verify_mock(quote, opts, policy, vd, err);
 
     /* 1. the report parses strictly */
     kt_report_parse_opts popts = {.lenient = false, .product = opts->product};
     kt_report *report = &vd->report;
-    kt_status st = kt_report_parse_ex(quote->report_bytes, KT_REPORT_SIZE, &popts, report, NULL,
+    st = kt_report_parse_ex(quote->report_bytes, KT_REPORT_SIZE, &popts, report, NULL,
                                       err);
     if (st != KT_OK) {
         kt_check_set(&vd->checks[KT_CHECK_QUOTE_FORMAT], KT_RESULT_FAIL, st, "%s", err->message);
@@ -107,6 +148,9 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     vd->signer = (kt_signing_key)report->signing_key;
     kt_check_set(&vd->checks[KT_CHECK_QUOTE_FORMAT], KT_RESULT_PASS, KT_OK,
                  "SEV-SNP report version %u parses strictly", report->version);
+    /* A policy that cannot apply to this report's product (a minimum fmc on Milan). */
+    if ((st = kt_policy_validate(policy, report->product, err)) != KT_OK)
+        return st;
 
     /* 2. certificates */
     kt_cert_role leaf_role = report->signing_key == KT_SIGNING_KEY_VLEK ? KT_ROLE_VLEK
@@ -157,17 +201,13 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     /* 3. the chain: from the cache, or evaluated now */
     uint8_t key[32];
     bool keyed = kt_chain_key(ark, ark_len, inter, inter_len, leaf, leaf_len, key);
-    const kt_chain *chain = keyed ? kt_verifier_lookup(v, key) : NULL;
-    kt_chain *fresh = NULL;
+    const kt_chain *held = keyed ? kt_verifier_lookup(v, key) : NULL; /* a cache reference */
+    const kt_chain *chain = held;
+    kt_chain *fresh = NULL; /* evaluated now and not in the cache: ours to free */
     EVP_PKEY *loose_key = NULL;
     kt_amd_ext loose_ext;
     bool has_loose_ext = false;
-    if (chain) {
-        kt_check_set(&vd->checks[KT_CHECK_ROOT], KT_RESULT_PASS, KT_OK, "%s", chain->detail[0]);
-        kt_check_set(&vd->checks[KT_CHECK_INTERMEDIATE], KT_RESULT_PASS, KT_OK, "%s",
-                     chain->detail[1]);
-        kt_check_set(&vd->checks[KT_CHECK_LEAF], KT_RESULT_PASS, KT_OK, "%s", chain->detail[2]);
-    } else {
+    if (!chain) {
         kt_status cst;
         kt_error cerr = {0};
         fresh = kt_chain_evaluate(v, ark, ark_len, vd->origin[KT_ROLE_ARK], inter, inter_len,
@@ -176,20 +216,22 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
                                   &cerr);
         if (fresh) {
             memcpy(fresh->key, key, 32);
-            if (keyed) {
-                const kt_chain *cached = kt_verifier_insert(v, fresh);
-                if (cached) {
-                    chain = cached;
-                    fresh = NULL; /* owned by the cache now (or freed as a duplicate) */
-                } else {
-                    chain = fresh;
-                }
-            } else {
-                chain = fresh;
-            }
+            held = keyed ? kt_verifier_insert(v, fresh) : NULL;
+            if (held)
+                fresh = NULL; /* owned by the cache now (or freed as a duplicate) */
+            chain = held ? held : fresh;
         } else if (vd->checks[KT_CHECK_ROOT].result == KT_RESULT_NOT_RUN) {
             kt_check_set(&vd->checks[KT_CHECK_ROOT], KT_RESULT_FAIL, cst, "%s", cerr.message);
         }
+    }
+    if (chain) {
+        /* The cached text says what passed; where this caller's certificates came from
+         * is added here, never stored in the shared chain. */
+        const char *origins[3] = {vd->origin[KT_ROLE_ARK], vd->origin[chain->inter_role],
+                                  vd->origin[chain->leaf_role]};
+        for (int i = 0; i < 3; i++)
+            kt_check_set(&vd->checks[KT_CHECK_ROOT + i], KT_RESULT_PASS, KT_OK, "%s (%s)",
+                         chain->detail[i], origins[i][0] ? origins[i] : "origin not recorded");
     }
 
     if (chain) {
@@ -222,10 +264,14 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
             kt_check_set(&vd->checks[KT_CHECK_SIGNATURE], KT_RESULT_FAIL, KT_E_SIGNATURE, "%s",
                          serr.message);
     }
-    kt_check_report_data(opts, report->report_data, &vd->checks[KT_CHECK_REPORT_DATA]);
+    /* 4. what was attested, then the policy. Further checks of the same report (another
+     * report-data schema, a platform profile) are added here, each filling its own
+     * kt_check, before finish() turns the checks into the verdict. */
+    kt_check_report_data(opts, quote, report->report_data, vd);
     kt_policy_evaluate(policy, report, vd->checks);
 
     EVP_PKEY_free(loose_key);
+    kt_chain_release(held);
     kt_chain_free(fresh);
     kt_certs_free(&g.owned);
     return finish(vd, KT_OK, err);

@@ -401,9 +401,25 @@ static void test_mock_quotes(void **state) {
     assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_UNTRUSTED_QUOTE);
     assert_false(vd->valid);
     o.allow_mock = true;
-    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_OK);
-    assert_true(vd->valid && vd->untrusted_mock);
+    /* accepted as untrusted: never valid, never KT_OK */
+    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_UNTRUSTED_QUOTE);
+    assert_true(!vd->valid && vd->untrusted_mock);
     assert_int_equal(vd->trust, KT_TRUST_NONE);
+    assert_int_equal(vd->checks[KT_CHECK_SIGNATURE].result, KT_RESULT_NOT_RUN);
+    char *json = NULL;
+    assert_int_equal(kt_verdict_to_json(vd, &json, &err), KT_OK);
+    assert_non_null(strstr(json, "\"valid\": false"));
+    assert_non_null(strstr(json, "\"verdict\": \"untrusted\""));
+    free(json);
+    /* a policy that lists measurements cannot be met by a mock quote */
+    kt_policy pol;
+    kt_policy_init(&pol);
+    pol.measurement_count = 1;
+    o.policy = &pol;
+    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_POLICY);
+    assert_false(vd->valid || vd->untrusted_mock);
+    assert_int_equal(vd->checks[KT_CHECK_MEASUREMENT].result, KT_RESULT_FAIL);
+    o.policy = NULL;
     o.block_hash = kt_felt_from_u64(3);
     assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_REPORT_DATA);
     free(vd);
@@ -911,14 +927,16 @@ static void test_certs(void **state) {
     assert_non_null(strstr(err.message, "two different ASK"));
     /* a role that does not match the CN */
     st = kt_certs_add_file(c, KT_ROLE_VCEK, kt_shared_path(FX "amd-roots/genoa_ark.der"), &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
-    /* garbage */
+    assert_int_equal(st, KT_E_INVALID_ARG);
+    /* garbage and empty input are bad input (category input), naming the origin */
     st = kt_certs_add(c, KT_ROLE_AUTO, (const uint8_t *)"hello", 5, "junk", false, &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
+    assert_int_equal(st, KT_E_PARSE);
     assert_non_null(strstr(err.message, "junk"));
+    st = kt_certs_add(c, KT_ROLE_AUTO, (const uint8_t *)"", 0, "empty.pem", false, &err);
+    assert_int_equal(kt_status_category_of(st), KT_CAT_INPUT);
     /* a report is not a certificate */
     st = kt_certs_add_file(c, KT_ROLE_AUTO, kt_shared_path(FX "milan-v2-virtee/report.bin"), &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
+    assert_int_equal(st, KT_E_PARSE);
     /* a CRL is recognised */
     add_shared(c, KT_ROLE_AUTO, FX "milan-v5-gcp-atakit/milan.crl.der");
     assert_true(kt_certs_has(c, KT_ROLE_CRL));
@@ -928,6 +946,9 @@ static void test_certs(void **state) {
     char *dir = kt_test_mkdtemp();
     assert_int_equal(kt_certs_new(&c, &err), KT_OK);
     assert_int_equal(kt_certs_add_dir(c, dir, &err), KT_E_NOT_FOUND);
+    /* a file where a folder belongs is bad input, not an I/O failure */
+    assert_int_equal(kt_certs_add_dir(c, kt_shared_path(FX "amd-roots/milan_ark.der"), &err),
+                     KT_E_INVALID_ARG);
     kt_certs_free(&c);
     kt_test_rmtree(dir);
     free(dir);
