@@ -143,6 +143,17 @@ static int run(int argc, char **argv) {
     }
     if (fmt == FMT_DEFAULT)
         fmt = out_path ? FMT_BIN : FMT_HEX;
+    if (out_path && !out_path[0])
+        return kt_cli_usage_error(argv[0], "--out needs a file name (or - for standard output)");
+    /* Options that mean nothing for the chosen attester are mistakes, not no-ops. */
+    bool mock = strcmp(backend, "mock") == 0;
+    if (prefix_hex && !mock)
+        return kt_cli_usage_error(argv[0], "--mock-prefix goes with --attester mock only");
+    if (with_certs && mock)
+        return kt_cli_usage_error(argv[0],
+                                  "--with-certs: a mock quote has no certificates (sev-snp or sim)");
+    if (sim_dir && strcmp(backend, "sim") != 0)
+        return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim only");
 
     kt_error err = {0};
     kt_felt root, hash;

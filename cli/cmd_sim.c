@@ -156,6 +156,13 @@ static int run_init(int argc, char **argv) {
     if (policy_t) {
         if (kt_cli_uint(policy_t, "--policy", 0, UINT64_MAX, &v, &err) != KT_OK)
             return kt_cli_fail("sim init", &err);
+        /* The firmware refuses a guest policy with bit 17 clear: say so now, rather than
+         * write a simulator whose every quote fails. */
+        if (!(v & KT_POLICY_RESERVED_ONE))
+            return kt_cli_usage_error("sim init",
+                                      "--policy 0x%llx has bit 17 clear (reserved, must be 1: "
+                                      "the firmware refuses to launch such a guest)",
+                                      v);
         o.has_policy = true;
         o.policy = v;
     }

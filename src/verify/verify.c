@@ -148,9 +148,6 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     vd->signer = (kt_signing_key)report->signing_key;
     kt_check_set(&vd->checks[KT_CHECK_QUOTE_FORMAT], KT_RESULT_PASS, KT_OK,
                  "SEV-SNP report version %u parses strictly", report->version);
-    /* A policy that cannot apply to this report's product (a minimum fmc on Milan). */
-    if ((st = kt_policy_validate(policy, report->product, err)) != KT_OK)
-        return st;
 
     /* 2. certificates */
     kt_cert_role leaf_role = report->signing_key == KT_SIGNING_KEY_VLEK ? KT_ROLE_VLEK
@@ -234,6 +231,19 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
                          chain->detail[i], origins[i][0] ? origins[i] : "origin not recorded");
     }
 
+    /* A policy that cannot apply to this report's product (a minimum fmc on Milan): a
+     * policy error, before any check of the report could pass because of it. */
+    kt_product known = report->product != KT_PRODUCT_UNKNOWN ? report->product
+                       : chain                                ? chain->product
+                                                              : opts->product;
+    if ((st = kt_policy_validate(policy, known, err)) != KT_OK) {
+        EVP_PKEY_free(loose_key);
+        kt_chain_release(held);
+        kt_chain_free(fresh);
+        kt_certs_free(&g.owned);
+        vd->valid = false;
+        return st;
+    }
     if (chain) {
         vd->trust = chain->trust;
         vd->product = chain->product;
