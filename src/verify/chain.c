@@ -149,6 +149,10 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     *leaf_key = NULL;
     *has_ext = false;
     kt_chain *c = calloc(1, sizeof *c);
+    if (c && pthread_mutex_init(&c->pool_lock, NULL) != 0) {
+        free(c);
+        c = NULL;
+    }
     X509 *ark = parse_der(ark_der, ark_len);
     X509 *inter = parse_der(inter_der, inter_len);
     X509 *leaf = parse_der(leaf_der, leaf_len);

@@ -69,6 +69,9 @@ kt_status kt_verifier_new(kt_verifier **out, kt_error *err) {
 void kt_chain_free(kt_chain *chain) {
     if (!chain)
         return;
+    for (int i = 0; i < chain->pool_count; i++)
+        EVP_PKEY_CTX_free(chain->verify_pool[i]);
+    pthread_mutex_destroy(&chain->pool_lock);
     EVP_PKEY_free(chain->ark_key);
     EVP_PKEY_free(chain->inter_key);
     EVP_PKEY_free(chain->leaf_key);
@@ -166,13 +169,12 @@ size_t kt_verifier_cached_chains(const kt_verifier *v) {
 bool kt_chain_key(const uint8_t *ark, size_t ark_len, const uint8_t *inter, size_t inter_len,
                   const uint8_t *leaf, size_t leaf_len, uint8_t key[32]) {
     uint64_t lens[3] = {ark_len, inter_len, leaf_len};
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_MD_CTX *c = kt_thread_md_ctx(); /* no allocation on the warm path */
     unsigned int n = 0;
-    bool ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+    bool ok = c && EVP_DigestInit_ex(c, kt_md_sha256(), NULL) &&
               EVP_DigestUpdate(c, lens, sizeof lens) && EVP_DigestUpdate(c, ark, ark_len) &&
               EVP_DigestUpdate(c, inter, inter_len) && EVP_DigestUpdate(c, leaf, leaf_len) &&
               EVP_DigestFinal_ex(c, key, &n) && n == 32;
-    EVP_MD_CTX_free(c);
     return ok; /* on failure the caller must not use the cache */
 }
 

@@ -41,6 +41,9 @@ typedef struct kt_chain {
     kt_amd_ext ext;
     char detail[3][256]; /* root / intermediate / leaf pass details, without origins */
     atomic_int refs;           /* the cache's reference + one per kt_verify using it */
+    pthread_mutex_t pool_lock; /* guards verify_pool */
+    EVP_PKEY_CTX *verify_pool[8]; /* leaf-key verify contexts, initialised, idle */
+    int pool_count;
     atomic_ullong last_used;   /* the verifier's tick at the last lookup (LRU) */
 } kt_chain;
 
@@ -92,6 +95,17 @@ bool kt_chain_key(const uint8_t *ark, size_t ark_len, const uint8_t *inter, size
 /* Record a check result (detail printf-style). Returns status for chaining. */
 kt_status kt_check_set(kt_check *c, kt_check_result result, kt_status status, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
+
+/* This thread's digest context (NULL only when out of memory); callers initialise it. */
+EVP_MD_CTX *kt_thread_md_ctx(void);
+
+/* SHA-256 / SHA-384 fetched once per process (kept until exit). */
+const EVP_MD *kt_md_sha256(void);
+const EVP_MD *kt_md_sha384(void);
+
+/* ECDSA P-384 / SHA-384 over the signed part of a report with a chain's leaf key,
+ * reusing an idle verify context of the chain (none allocated when one is idle). */
+kt_status kt_chain_signature_verify(kt_chain *chain, const kt_report *report, kt_error *err);
 
 /* ECDSA P-384 / SHA-384 over the signed part of a report, r/s little-endian. */
 kt_status kt_report_signature_verify(EVP_PKEY *leaf_key, const kt_report *report,

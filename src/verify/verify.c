@@ -266,7 +266,9 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     EVP_PKEY *sig_key = chain ? chain->leaf_key : loose_key;
     if (sig_key) {
         kt_error serr = {0};
-        if (kt_report_signature_verify(sig_key, report, &serr) == KT_OK)
+        kt_status sst = chain ? kt_chain_signature_verify((kt_chain *)chain, report, &serr)
+                              : kt_report_signature_verify(sig_key, report, &serr);
+        if (sst == KT_OK)
             kt_check_set(&vd->checks[KT_CHECK_SIGNATURE], KT_RESULT_PASS, KT_OK,
                          "ECDSA P-384/SHA-384 over bytes 0x000..0x29f verifies with the %s",
                          kt_cert_role_name(leaf_role));
