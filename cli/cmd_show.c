@@ -44,6 +44,7 @@ static const char *encoding_name(kt_quote_encoding e) {
     switch (e) {
     case KT_QUOTE_ENC_HEX: return "hex";
     case KT_QUOTE_ENC_JSON: return "json";
+    case KT_QUOTE_ENC_BASE64: return "base64";
     case KT_QUOTE_ENC_BINARY:
     default: return "binary";
     }

@@ -8,9 +8,12 @@
  *  - a mock quote (Katana's format): "MOCK" || prefix || 64 bytes of report
  *    data || u32le sum of all preceding bytes. It carries no hardware trust
  *    and is always labelled "mock — not a hardware attestation".
- * and it may arrive as binary, as hex text (with or without "0x"), or as the
- * JSON result of tee_generateQuote (whose "quote" member is taken, along
- * with stateRoot/blockHash/blockNumber when present).
+ * and it may arrive as binary, as hex text (with or without "0x"; whitespace
+ * anywhere, as `xxd -p` wraps it), as base64, as the JSON result of
+ * tee_generateQuote (whose "quote" member is taken, along with
+ * stateRoot/blockHash/blockNumber when present), or as configfs-tsm's two
+ * files in JSON: {"outblob": report, "auxblob": certificate table}, each hex
+ * or base64.
  */
 #ifndef KATANA_TEE_QUOTE_H
 #define KATANA_TEE_QUOTE_H
@@ -39,6 +42,7 @@ typedef enum kt_quote_encoding {
     KT_QUOTE_ENC_BINARY = 0,
     KT_QUOTE_ENC_HEX = 1,
     KT_QUOTE_ENC_JSON = 2,
+    KT_QUOTE_ENC_BASE64 = 3,
 } kt_quote_encoding;
 
 /* ---- extended-report certificate table ------------------------------------ */
@@ -123,7 +127,8 @@ typedef struct kt_quote {
  *
  * Detection: bytes starting with "MOCK" are a binary mock quote (checksum
  * verified); other input without control bytes (besides whitespace) is
- * text: JSON if it starts with '{' or '[', hex otherwise; anything else is
+ * text: JSON if it starts with '{' or '[', else hex when every character
+ * (whitespace aside) is a hex digit, else base64; anything else is
  * binary, where 1184 bytes are a report and more are a report followed by a
  * certificate table. JSON is a tee_generateQuote result object or a whole
  * JSON-RPC response (its "result"; an "error" member is refused); "quote" is
