@@ -133,6 +133,18 @@ expect 2 "sim init --policy 0" -- $K sim init "$tmp/sim0" --policy 0
 expect 2 "show --product twice" -- $K show "$F/milan-v2-virtee/report.bin" --product milan --product genoa
 expect 0 "--trust-root is repeatable" -- $K verify "$tmp/sim.json" --trust-root "$tmp/sim/ark.pem" --trust-root "$F/amd-roots/milan_ark.der"
 
+# ---- measure --json works as --expect-launch; --measurement HEX -------------------------------
+MV="$KT_SHARED/vectors/snp-measure/debian_OVMF_CODE.fd"
+$K measure --mode snp --vcpus 2 --vcpu-type EPYC-Genoa --ovmf "$MV" --json >"$tmp/measure.json"
+digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$tmp/measure.json")
+$K sim init "$tmp/simm" --product genoa --measurement "$digest" >/dev/null
+$K quote --attester sim --sim-dir "$tmp/simm" --state-root 0x1 --block-hash 0x2 --format json --with-certs --out "$tmp/qm.json"
+expect 0 "--expect-launch with measure --json output" -- $K verify "$tmp/qm.json" --trust-root "$tmp/simm/ark.pem" --expect-launch "$tmp/measure.json"
+has "$tmp/out" "pass     measurement" "measurement passes from measure --json"
+expect 2 "--measurement not 48 bytes" -- $K verify "$tmp/qm.json" --trust-root "$tmp/simm/ark.pem" --measurement 00
+expect 0 "--measurement among several" -- $K verify "$tmp/qm.json" --trust-root "$tmp/simm/ark.pem" --measurement "$(printf '%096d' 0)" --measurement "$digest"
+expect 2 "--measurement and --expect-launch together" -- $K verify "$tmp/qm.json" --trust-root "$tmp/simm/ark.pem" --measurement "$digest" --expect-launch "$tmp/measure.json"
+
 # ---- attest: the answer must be the block asked for; errors name attest ------------------------
 cat >"$tmp/node.py" <<'PY'
 import http.server, json, sys
