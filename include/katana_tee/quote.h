@@ -47,14 +47,33 @@ typedef enum kt_quote_encoding {
 
 /* ---- extended-report certificate table ------------------------------------ */
 
-/* Well-known entry GUIDs (bytes in the order of the printed GUID string). */
-typedef enum kt_cert_kind {
-    KT_CERT_OTHER = 0,
-    KT_CERT_VCEK = 1,
-    KT_CERT_VLEK = 2,
-    KT_CERT_ASK = 3, /* also holds the ASVK in VLEK tables */
-    KT_CERT_ARK = 4,
-} kt_cert_kind;
+/*
+ * The role a certificate (or CRL) plays in an AMD chain: one enum for the
+ * verifier (kt_certs, verdict origins) and for certificate-table entries.
+ */
+typedef enum kt_cert_role {
+    KT_ROLE_AUTO = 0, /* detect from the subject CN (ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK, SEV-VLEK);
+                         in a certificate table: an entry whose GUID is not AMD's */
+    KT_ROLE_ARK = 1,
+    KT_ROLE_ASK = 2,
+    KT_ROLE_ASVK = 3,
+    KT_ROLE_VCEK = 4,
+    KT_ROLE_VLEK = 5,
+    KT_ROLE_CRL = 6,
+} kt_cert_role;
+
+/*
+ * A certificate-table entry's kind is a kt_cert_role named by the entry's
+ * well-known GUID (bytes in the order of the printed GUID string). The
+ * table's ASK GUID also holds the ASVK in VLEK tables (kind KT_CERT_ASK; the
+ * verifier tells them apart by the subject CN).
+ */
+typedef kt_cert_role kt_cert_kind;
+#define KT_CERT_OTHER KT_ROLE_AUTO
+#define KT_CERT_VCEK KT_ROLE_VCEK
+#define KT_CERT_VLEK KT_ROLE_VLEK
+#define KT_CERT_ASK KT_ROLE_ASK
+#define KT_CERT_ARK KT_ROLE_ARK
 
 typedef struct kt_cert_entry {
     uint8_t guid[16];

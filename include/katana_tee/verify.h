@@ -41,16 +41,7 @@ extern "C" {
 
 /* ---- certificates -------------------------------------------------------- */
 
-/* The role a certificate (or CRL) plays in an AMD chain. */
-typedef enum kt_cert_role {
-    KT_ROLE_AUTO = 0, /* detect from the subject CN (ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK, SEV-VLEK) */
-    KT_ROLE_ARK = 1,
-    KT_ROLE_ASK = 2,
-    KT_ROLE_ASVK = 3,
-    KT_ROLE_VCEK = 4,
-    KT_ROLE_VLEK = 5,
-    KT_ROLE_CRL = 6,
-} kt_cert_role;
+/* kt_cert_role, the one enum for what a certificate is, lives in quote.h. */
 
 /* "ARK", "ASK", "ASVK", "VCEK", "VLEK", "CRL" (or "auto"). */
 KT_API const char *kt_cert_role_name(kt_cert_role role);
