@@ -243,7 +243,8 @@ int kt_cli_attest_v1_run(const char *cmd, kt_cli_attest_v1 *a) {
     if (a->event) {
         /* with --json the verdict owns stdout: the event line goes to stderr */
         int erc = judge_event(&att, &proof, ev_block, ev_index, wants_json(a) ? stderr : stdout);
-        if (rc == KT_EXIT_OK)
+        /* a failed proof outranks a valid or an untrusted (mock) verdict */
+        if (rc == KT_EXIT_OK || (rc == KT_EXIT_UNTRUSTED && erc != KT_EXIT_OK))
             rc = erc;
     }
     kt_v1_event_proof_free(&proof);

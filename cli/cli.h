@@ -2,8 +2,11 @@
  * The katana-tee program: shared pieces of every subcommand.
  *
  * Exit status: 0 success / valid, 1 verification failed, 2 bad usage or
- * input, 3 platform or I/O failure. Errors go to stderr as one line
- * "katana-tee <command>: <message>"; results go to stdout or --out.
+ * input, 3 platform or I/O failure, 4 (verify/attest only) untrusted: a mock
+ * quote accepted with --allow-mock whose report data matched — never valid.
+ * Errors go to stderr as one line "katana-tee <command>: <message>"; results
+ * go to stdout or --out. With --json, every exit prints exactly one JSON
+ * object on stdout: the result, or {"error": {"status", "exit", "message"}}.
  */
 #ifndef KT_CLI_H
 #define KT_CLI_H
@@ -13,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <getopt.h>
+
 #include "katana_tee/felt.h"
 #include "katana_tee/status.h"
 
@@ -21,6 +26,7 @@ enum {
     KT_EXIT_INVALID = 1,
     KT_EXIT_USAGE = 2,
     KT_EXIT_PLATFORM = 3,
+    KT_EXIT_UNTRUSTED = 4,
 };
 
 typedef struct kt_cli_command {
@@ -38,6 +44,32 @@ int kt_cli_fail(const char *cmd, const kt_error *err);
 
 /* Print a usage error (and a hint to --help) and return KT_EXIT_USAGE. */
 int kt_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * getopt_long for every command, with what getopt_long lacks: an option given
+ * twice is an error (last-wins would silently drop the first value) unless its
+ * long name is in `repeatable` (NULL-terminated, may be NULL; "*" = every
+ * option, for a command that copies another tool's last-wins rules); and when the
+ * command has a "json" long option that appears anywhere in argv, JSON error
+ * output is switched on before the first error can happen. Call with optind =
+ * 0 to start a parse. Returns what getopt_long returns; '?' for an unknown,
+ * incomplete or repeated option, after which kt_cli_bad_option prints why.
+ */
+int kt_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                  const char *const *repeatable);
+
+/* The usage error for the option kt_cli_getopt just refused (KT_EXIT_USAGE). */
+int kt_cli_bad_option(const char *cmd, char **argv);
+
+/* JSON error output on (set by kt_cli_getopt when --json is given) or off. */
+void kt_cli_set_json(bool on);
+bool kt_cli_json(void);
+
+/* Print the error JSON object {"error": {...}} on stdout (whatever the mode). */
+void kt_cli_print_error_json(const kt_error *err, int exit_code);
+
+/* kt_cli_fail without the JSON object: stderr only (for a caller that prints its own). */
+int kt_cli_fail_text(const char *cmd, const kt_error *err);
 
 /* Print the command's usage text to stdout and return KT_EXIT_OK. */
 int kt_cli_help(const kt_cli_command *cmd);

@@ -68,6 +68,31 @@ static json_t *block_params(const char *block, kt_error *err) {
     return id ? json_pack("[o]", id) : NULL;
 }
 
+/* The answer must be the block asked for: a quote over another block is not what was asked. */
+static bool answer_is_block(const char *block, const json_t *res, char *why, size_t cap) {
+    if (!block || strcmp(block, "latest") == 0)
+        return true;
+    const json_t *num = json_object_get(res, "blockNumber");
+    const json_t *hash = json_object_get(res, "blockHash");
+    kt_felt want, got;
+    if (strncmp(block, "0x", 2) == 0 || strncmp(block, "0X", 2) == 0) {
+        if (kt_felt_parse(block, strlen(block), &want, "--block", NULL) == KT_OK &&
+            json_is_string(hash) &&
+            kt_felt_parse(json_string_value(hash), json_string_length(hash), &got, "blockHash",
+                          NULL) == KT_OK &&
+            kt_felt_equal(&want, &got))
+            return true;
+    } else if (json_is_integer(num) && strtoull(block, NULL, 0) ==
+                                           (unsigned long long)json_integer_value(num)) {
+        return true;
+    }
+    snprintf(why, cap, "asked for block %s but the answer is for block %s%" JSON_INTEGER_FORMAT
+             " (blockHash %s)", block, json_is_integer(num) ? "" : "(no number) ",
+             json_is_integer(num) ? json_integer_value(num) : (json_int_t)0,
+             json_is_string(hash) ? json_string_value(hash) : "(none)");
+    return false;
+}
+
 /* POST the call; *result = the result object's text (malloc'd). */
 static int call_rpc(const char *cmd, const char *url, const char *block, long timeout_ms,
                     char **result) {
@@ -100,6 +125,7 @@ static int call_rpc(const char *cmd, const char *url, const char *block, long ti
     json_error_t je;
     json_t *doc = json_loadb((const char *)resp.body.data, resp.body.len, JSON_REJECT_DUPLICATES, &je);
     int rc = KT_EXIT_OK;
+    char why[400];
     const json_t *res = json_object_get(doc, "result");
     const json_t *e = json_object_get(doc, "error");
     if (!json_is_object(doc)) {
@@ -116,6 +142,10 @@ static int call_rpc(const char *cmd, const char *url, const char *block, long ti
     } else if (!json_is_object(res) || !json_is_string(json_object_get(res, "quote"))) {
         fprintf(stderr, "katana-tee %s: %s answered without a quote in the result\n", cmd, shown);
         rc = KT_EXIT_PLATFORM;
+    } else if (!answer_is_block(block, res, why, sizeof why)) {
+        kt_error mismatch = {KT_E_REPORT_DATA, ""};
+        kt_fail(&mismatch, KT_E_REPORT_DATA, "%.200s: %s", shown, why);
+        rc = kt_cli_fail(cmd, &mismatch); /* verification failed: exit 1 */
     } else if (!(*result = json_dumps(res, JSON_INDENT(2)))) {
         fprintf(stderr, "katana-tee %s: out of memory\n", cmd);
         rc = KT_EXIT_PLATFORM;
@@ -134,7 +164,10 @@ static int run(int argc, char **argv) {
         fprintf(stderr, "katana-tee %s: out of memory\n", argv[0]);
         return KT_EXIT_PLATFORM;
     }
-    int nrest = 2; /* "verify", QUOTE */
+    int nrest = 2; /* command name, QUOTE */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            kt_cli_set_json(true); /* errors before verify runs print JSON too */
     static const char *const ours[] = {"--rpc",    "--block", "--save", "--rpc-timeout",
                                        "--schema", "--prev",  "--event"};
     const char **slots[] = {&url, &block, &save, &timeout_text, &schema, &prev, &event};
@@ -147,17 +180,19 @@ static int run(int argc, char **argv) {
         bool taken = false;
         for (size_t k = 0; k < sizeof ours / sizeof ours[0] && !taken; k++) {
             size_t n = strlen(ours[k]);
-            if (strcmp(a, ours[k]) == 0) {
-                if (i + 1 >= argc) {
-                    free(rest);
-                    return kt_cli_usage_error(argv[0], "%s needs a value", ours[k]);
-                }
-                *slots[k] = argv[++i];
-                taken = true;
-            } else if (strncmp(a, ours[k], n) == 0 && a[n] == '=') {
-                *slots[k] = a + n + 1;
-                taken = true;
+            bool exact = strcmp(a, ours[k]) == 0;
+            if (!exact && !(strncmp(a, ours[k], n) == 0 && a[n] == '='))
+                continue;
+            if (*slots[k]) { /* repeated options are mistakes, never "last wins" */
+                free(rest);
+                return kt_cli_usage_error(argv[0], "%s is given twice", ours[k]);
             }
+            if (exact && i + 1 >= argc) {
+                free(rest);
+                return kt_cli_usage_error(argv[0], "%s needs a value", ours[k]);
+            }
+            *slots[k] = exact ? argv[++i] : a + n + 1;
+            taken = true;
         }
         if (!taken)
             rest[nrest++] = argv[i];
@@ -222,7 +257,7 @@ static int run(int argc, char **argv) {
                 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
         return KT_EXIT_PLATFORM;
     }
-    rest[0] = (char *)"verify";
+    rest[0] = argv[0]; /* verify's messages then name this command, not "verify" */
     rest[1] = path;
     rest[nrest] = NULL;
     rc = kt_cli_cmd_verify.run(nrest, rest);

@@ -171,7 +171,7 @@ static int run(int argc, char **argv) {
     optind = 0;
     opterr = 0;
     /* permute: options may follow the object and the QUOTE */
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_PRODUCT: product_text = optarg; break;
         case OPT_VLEK: vlek = true; break;
@@ -184,8 +184,7 @@ static int run(int argc, char **argv) {
         case OPT_RETRIES: retries_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_fetch);
         default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind >= argc)

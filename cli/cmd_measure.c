@@ -185,9 +185,11 @@ static int run(int argc, char **argv) {
     a.opt_prefix = "--";
     bool json = false, verbose = false, base64 = false;
     int c, rc;
+    /* sev-snp-measure (argparse) lets a later option win: so does measure, on purpose. */
+    static const char *const sev_snp_measure_rules[] = {"*", NULL};
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hv", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "+hv", longopts, sev_snp_measure_rules)) != -1) {
         rc = -1;
         switch (c) {
         case OPT_MODE: a.mode = optarg; break;
@@ -239,7 +241,7 @@ static int run(int argc, char **argv) {
         case 'v': verbose = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_measure);
         default:
-            return kt_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return kt_cli_bad_option(cmd, argv);
         }
         if (rc >= 0)
             return rc;

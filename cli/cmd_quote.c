@@ -114,7 +114,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'a': backend = optarg; break;
         case 'r': root_text = optarg; break;
@@ -127,7 +127,7 @@ static int run(int argc, char **argv) {
         case 's': sim_dir = optarg; break;
         case 'd': rd_hex = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_quote);
-        default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)
@@ -152,6 +152,17 @@ static int run(int argc, char **argv) {
     }
     if (fmt == FMT_DEFAULT)
         fmt = out_path ? FMT_BIN : FMT_HEX;
+    if (out_path && !out_path[0])
+        return kt_cli_usage_error(argv[0], "--out needs a file name (or - for standard output)");
+    /* Options that mean nothing for the chosen attester are mistakes, not no-ops. */
+    bool mock = strcmp(backend, "mock") == 0;
+    if (prefix_hex && !mock)
+        return kt_cli_usage_error(argv[0], "--mock-prefix goes with --attester mock only");
+    if (with_certs && mock)
+        return kt_cli_usage_error(argv[0],
+                                  "--with-certs: a mock quote has no certificates (sev-snp or sim)");
+    if (sim_dir && strcmp(backend, "sim") != 0)
+        return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim only");
     if (rd_hex && fmt == FMT_JSON)
         return kt_cli_usage_error(argv[0], "--format json carries a v0 state: use bin or hex "
                                            "with --report-data");

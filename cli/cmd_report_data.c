@@ -251,24 +251,15 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h')
             return kt_cli_help(&kt_cli_cmd_report_data);
-        if (c == O_JSON) {
+        if (c == O_JSON)
             a.json = true;
-        } else if (c >= O_STATE_ROOT && c <= O_ATTESTATION) {
-            if (a.v[c - O_STATE_ROOT]) {
-                const char *name = "?";
-                for (const struct option *o = longopts; o->name; o++)
-                    if (o->val == c)
-                        name = o->name;
-                return kt_cli_usage_error(argv[0], "--%s given twice", name);
-            }
-            a.v[c - O_STATE_ROOT] = optarg;
-        } else {
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        }
+        else if (c >= O_STATE_ROOT && c <= O_ATTESTATION)
+            a.v[c - O_STATE_ROOT] = optarg; /* kt_cli_getopt refuses repeats */
+        else
+            return kt_cli_bad_option(argv[0], argv);
     }
     if (optind < argc)
         return kt_cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);

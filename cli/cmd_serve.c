@@ -143,7 +143,7 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case O_LISTEN: ro.listen = optarg; break;
         case O_NODE: ro.node_url = optarg; break;
@@ -177,7 +177,7 @@ static int run(int argc, char **argv) {
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_serve);
         default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)

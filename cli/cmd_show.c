@@ -44,6 +44,7 @@ static const char *encoding_name(kt_quote_encoding e) {
     switch (e) {
     case KT_QUOTE_ENC_HEX: return "hex";
     case KT_QUOTE_ENC_JSON: return "json";
+    case KT_QUOTE_ENC_BASE64: return "base64";
     case KT_QUOTE_ENC_BINARY:
     default: return "binary";
     }
@@ -238,30 +239,28 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'p': product_text = optarg; break;
         case 'l': lenient = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_show);
         default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind >= argc)
         return kt_cli_usage_error(argv[0], "a QUOTE file (or - for standard input) is required");
     const char *path = argv[optind++];
     /* Options may also follow the file name. */
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'p': product_text = optarg; break;
         case 'l': lenient = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_show);
         default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)

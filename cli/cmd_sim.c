@@ -87,7 +87,7 @@ static int run_init(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': product_t = optarg; break;
         case 'S': signer_t = optarg; break;
@@ -103,8 +103,7 @@ static int run_init(int argc, char **argv) {
         case 'H': host_t = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim init", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim init", argv);
         }
     }
     if (optind + 1 != argc)
@@ -157,6 +156,13 @@ static int run_init(int argc, char **argv) {
     if (policy_t) {
         if (kt_cli_uint(policy_t, "--policy", 0, UINT64_MAX, &v, &err) != KT_OK)
             return kt_cli_fail("sim init", &err);
+        /* The firmware refuses a guest policy with bit 17 clear: say so now, rather than
+         * write a simulator whose every quote fails. */
+        if (!(v & KT_POLICY_RESERVED_ONE))
+            return kt_cli_usage_error("sim init",
+                                      "--policy 0x%llx has bit 17 clear (reserved, must be 1: "
+                                      "the firmware refuses to launch such a guest)",
+                                      v);
         o.has_policy = true;
         o.policy = v;
     }
@@ -221,7 +227,8 @@ static int run_crl(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const char *const repeatable[] = {"revoke", NULL};
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, repeatable)) != -1) {
         switch (c) {
         case 'r':
             if (nrevoke == MAX_REVOKE)
@@ -233,8 +240,7 @@ static int run_crl(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim crl", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim crl", argv);
         }
     }
     if (optind + 1 != argc)
@@ -298,7 +304,7 @@ static int run_issue_leaf(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': chip_t = optarg; break;
         case 't': tcb_t = optarg; break;
@@ -308,8 +314,7 @@ static int run_issue_leaf(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim);
         default:
-            return kt_cli_usage_error("sim issue-leaf", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option("sim issue-leaf", argv);
         }
     }
     if (optind + 1 != argc)

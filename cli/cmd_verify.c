@@ -1,5 +1,7 @@
 /* katana-tee verify: from a quote to a verdict. */
 #include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,10 @@ const kt_cli_command kt_cli_cmd_verify = {
     "Checks that a genuine AMD chip, running the expected image under an acceptable\n"
     "policy, signed exactly the given state. QUOTE is a file (raw report, report +\n"
     "certificate table, hex, tee_generateQuote JSON, or a mock quote) or - for stdin.\n"
-    "Prints one line per check. Exit status: 0 valid, 1 invalid, 2 bad input, 3 I/O.\n\n"
+    "Prints one line per check; the first line names every check that failed, did not\n"
+    "run or was skipped, the second which state was checked.\n"
+    "Exit status: 0 valid, 1 invalid, 2 bad usage or input, 3 I/O or network,\n"
+    "4 untrusted (a mock quote accepted with --allow-mock whose report data matched).\n\n"
     "What was attested (one of these is required):\n"
     "  --state-root FELT --block-hash FELT   expected chain state (schema v0); taken from\n"
     "                      the quote when it is tee_generateQuote JSON and these are absent\n"
@@ -31,11 +36,10 @@ const kt_cli_command kt_cli_cmd_verify = {
     "  --skip-report-data  do not check the state binding (named as skipped in the verdict)\n\n"
     "Katana schema v1 (a tee_generateQuote BlockAttestation, detected; docs/katana-v1.md):\n"
     "  --schema v0|v1      force the schema instead of detecting it\n"
-    "  --chain-id ID       expected chain (felt or short string, e.g. SN_MAIN, KATANA): the\n"
-    "                      config_hash check passes only for it (skipped without it)\n"
+    "  --chain-id ID       expected chain (felt or short string: SN_MAIN, KATANA); without\n"
+    "                      it the config_hash check is skipped\n"
     "  --fee-token FELT    expected STRK fee token (default Katana's STRK address)\n"
-    "  --settlement S      starknet or ethereum: how L1->L2 message hashes are rebuilt\n"
-    "                      (default: try both)\n"
+    "  --settlement S      starknet or ethereum: how L1->L2 hashes are rebuilt (default both)\n"
     "  --follows PREV      PREV.json, the previous BlockAttestation: its block number, hash,\n"
     "                      state root and config hash must be this one's prev* fields\n\n"
     "Certificates (tried in this order: these, the quote's certificate table, KDS):\n"
@@ -43,24 +47,34 @@ const kt_cli_command kt_cli_cmd_verify = {
     "                      PEM bundle cert_chain.pem; crl.der / *.crl are used as CRLs\n"
     "  --ark F --ask F --asvk F --vcek F --vlek F   single certificates (DER or PEM)\n"
     "  --cert-table F      an extended-report certificate table (e.g. configfs auxblob)\n"
-    "  --crl F             a CRL (DER or PEM) signed by the ARK\n"
+    "  --crl F             a CRL (DER or PEM) signed by the ARK; revocation is then\n"
+    "                      required (no usable CRL: the revocation check fails)\n"
+    "  --require-crl       fail the revocation check when no CRL can be had (implied\n"
+    "                      by --crl, --kds, --offline and the policy's require_crl)\n"
     "  --no-quote-certs    ignore a certificate table inside the quote\n"
     "  --kds               fetch what is missing (VCEK, chain, CRL) from AMD KDS, through\n"
-    "                      the cache (docs/kds.md)\n"
+    "                      the cache (docs/kds.md); a CRL that cannot be fetched fails\n"
+    "                      the revocation check\n"
     "  --offline           use the KDS cache only, never the network (also with --kds)\n"
     "  --kds-url URL       KDS base URL (default $KATANA_TEE_KDS_URL or AMD's)\n"
-    "  --cache-dir DIR     KDS cache folder (default $XDG_CACHE_HOME/katana-tee)\n\n"
+    "  --cache-dir DIR     KDS cache folder (default $KATANA_TEE_CACHE_DIR, else\n"
+    "                      $XDG_CACHE_HOME/katana-tee, else ~/.cache/katana-tee)\n\n"
     "Trust and policy:\n"
     "  --trust-root F      also trust this root (e.g. the simulator's ark.pem); the verdict\n"
     "                      says the root is not AMD's. Repeatable.\n"
     "  --policy FILE       JSON policy (docs/verification.md); defaults: debug and migration\n"
     "                      agent forbidden, unknown guest-policy bits forbidden\n"
-    "  --expect-launch F   JSON launch description (docs/measure.md): the MEASUREMENT must\n"
-    "                      equal the digest computed from it\n"
+    "  --expect-launch F   JSON launch description (docs/measure.md), or the JSON that\n"
+    "                      'katana-tee measure --json' prints: the MEASUREMENT must equal\n"
+    "                      the digest computed from it (or its \"digest\")\n"
+    "  --measurement HEX   an expected MEASUREMENT (96 hex digits); repeatable\n"
     "  --at TIME           verification time (YYYY-MM-DD[THH:MM:SSZ] or @unix; default now)\n"
-    "  --product P         milan, genoa or turin (for version 2 reports)\n"
-    "  --allow-mock        accept a mock quote as UNTRUSTED, checking only its report data\n"
-    "  --json              print the verdict as JSON (docs/verification.md)\n"
+    "  --product P         milan, genoa or turin (for version 2 reports; otherwise taken\n"
+    "                      from the certificates given)\n"
+    "  --allow-mock        accept a mock quote as UNTRUSTED (exit 4, never valid), checking\n"
+    "                      its report data; policy constraints it cannot meet fail\n"
+    "  --json              print the verdict as JSON (docs/verification.md); every exit\n"
+    "                      prints one JSON object (the verdict, or {\"error\": ...})\n"
     "  -h, --help          this text\n",
     run,
 };
@@ -74,7 +88,9 @@ typedef struct verify_args {
     const char *trust_roots[8];
     size_t trust_root_count;
     const char *policy_path, *expect_launch, *at, *product;
-    bool allow_mock, no_quote_certs, json;
+    const char *measurements[KT_POLICY_MAX_MEASUREMENTS];
+    size_t measurement_count;
+    bool allow_mock, no_quote_certs, json, require_crl;
     bool kds, offline;
     const char *kds_url, *cache_dir;
     kt_cli_v1_opts v1; /* schema v1 options (v1_cli.h) */
@@ -84,7 +100,7 @@ enum {
     OPT_STATE_ROOT = 256, OPT_BLOCK_HASH, OPT_REPORT_DATA, OPT_SKIP_RD, OPT_CERTS, OPT_ARK,
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
-    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR,
+    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR, OPT_REQUIRE_CRL, OPT_MEASUREMENT,
     OPT_SCHEMA, OPT_CHAIN_ID, OPT_FEE_TOKEN, OPT_SETTLEMENT, OPT_FOLLOWS,
 };
 
@@ -119,13 +135,16 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"fee-token", required_argument, NULL, OPT_FEE_TOKEN},
         {"settlement", required_argument, NULL, OPT_SETTLEMENT},
         {"follows", required_argument, NULL, OPT_FOLLOWS},
+        {"require-crl", no_argument, NULL, OPT_REQUIRE_CRL},
+        {"measurement", required_argument, NULL, OPT_MEASUREMENT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const char *const repeatable[] = {"trust-root", "measurement", NULL};
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, repeatable)) != -1) {
         switch (c) {
         case OPT_STATE_ROOT: a->state_root = optarg; break;
         case OPT_BLOCK_HASH: a->block_hash = optarg; break;
@@ -160,10 +179,16 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         case OPT_FEE_TOKEN: a->v1.fee_token = optarg; break;
         case OPT_SETTLEMENT: a->v1.settlement = optarg; break;
         case OPT_FOLLOWS: a->v1.follows = optarg; break;
+        case OPT_REQUIRE_CRL: a->require_crl = true; break;
+        case OPT_MEASUREMENT:
+            if (a->measurement_count == KT_POLICY_MAX_MEASUREMENTS)
+                return kt_cli_usage_error(argv[0], "at most %d --measurement options",
+                                          KT_POLICY_MAX_MEASUREMENTS);
+            a->measurements[a->measurement_count++] = optarg;
+            break;
         case 'h': return -1;
         default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind + 1 != argc)
@@ -262,6 +287,40 @@ static kt_status load_trust_roots(const verify_args *a, kt_verifier *v, kt_error
     return KT_OK;
 }
 
+/*
+ * --expect-launch FILE: a launch description (docs/measure.md), or what
+ * `katana-tee measure --json` printed (an object with "digest"), whose digest
+ * is taken as computed.
+ */
+static kt_status expected_launch(const char *path, uint8_t digest[48], kt_error *err) {
+    uint8_t *text = NULL;
+    size_t len = 0;
+    kt_status st = kt_file_read(path, 1 << 20, &text, &len, err);
+    if (st != KT_OK)
+        return st;
+    json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
+    free(text);
+    json_t *d = json_is_object(root) ? json_object_get(root, "digest") : NULL;
+    if (!d) {
+        json_decref(root);
+        return kt_measure_from_description(path, digest, err); /* names its own errors */
+    }
+    json_t *mode = json_object_get(root, "mode");
+    const char *m = json_string_value(mode);
+    if (!json_is_string(d))
+        st = kt_fail(err, KT_E_PARSE, "%s: \"digest\" is not a hex string", path);
+    else if (!m || (strcmp(m, "snp") != 0 && strcmp(m, "snp:svsm") != 0 &&
+                    strcmp(m, "snp:ovmf-hash") != 0))
+        st = kt_fail(err, KT_E_UNSUPPORTED,
+                     "%s: measure output of mode \"%s\" is not an SNP launch measurement", path,
+                     m ? m : "(none)");
+    else
+        st = kt_hex_decode_exact(json_string_value(d), json_string_length(d), digest, 48, path,
+                                 err);
+    json_decref(root);
+    return st;
+}
+
 static kt_status load_policy(const verify_args *a, kt_policy *policy, kt_error *err) {
     kt_policy_init(policy);
     if (a->policy_path) {
@@ -274,15 +333,28 @@ static kt_status load_policy(const verify_args *a, kt_policy *policy, kt_error *
         if (st != KT_OK)
             return st;
     }
+    int sources = (policy->measurement_count > 0) + (a->expect_launch != NULL) +
+                  (a->measurement_count > 0);
+    if (sources > 1)
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "expected measurements come from one place: a policy with "
+                       "\"measurements\", --expect-launch or --measurement");
     if (a->expect_launch) {
-        if (policy->measurement_count > 0)
-            return kt_fail(err, KT_E_INVALID_ARG,
-                           "--expect-launch and a policy with \"measurements\" contradict: give one");
-        kt_status st = kt_measure_from_description(a->expect_launch, policy->measurements[0], err);
+        kt_status st = expected_launch(a->expect_launch, policy->measurements[0], err);
         if (st != KT_OK)
             return kt_fail_context(err, st, "--expect-launch %s", a->expect_launch);
         policy->measurement_count = 1;
     }
+    for (size_t i = 0; i < a->measurement_count; i++) {
+        kt_status st = kt_hex_decode_exact(a->measurements[i], strlen(a->measurements[i]),
+                                           policy->measurements[i], 48, "--measurement", err);
+        if (st != KT_OK)
+            return st;
+        policy->measurement_count = i + 1;
+    }
+    /* Revocation was asked for: a CRL that cannot be had fails the check. */
+    if (a->require_crl || a->crl || a->kds || a->offline)
+        policy->require_crl = true;
     return KT_OK;
 }
 
@@ -361,6 +433,45 @@ static void free_inputs(verify_inputs *in) {
     kt_kds_client_free(&in->kds);
 }
 
+/* Why a CRL could not be had, from what the KDS source warned about, into the verdict. */
+static void explain_missing_crl(const verify_inputs *in, kt_verdict *verdict) {
+    kt_check *c = &verdict->checks[KT_CHECK_REVOCATION];
+    if (!in->kds || c->result != KT_RESULT_FAIL || c->status != KT_E_CRL ||
+        verdict->origin[KT_ROLE_CRL][0])
+        return;
+    for (size_t i = 0; i < kt_kds_warning_count(in->kds); i++) {
+        const char *w = kt_kds_warning(in->kds, i);
+        if (strstr(w, "CRL") || strstr(w, "crl")) {
+            size_t n = strlen(c->detail);
+            snprintf(c->detail + n, sizeof c->detail - n, " — KDS: %s", w);
+            return;
+        }
+    }
+}
+
+/* The verdict as JSON, with the error that ended the run when it was not the verdict's. */
+static kt_status verdict_json(const kt_verdict *verdict, const kt_error *err, int exit_code,
+                              char **text, kt_error *rerr) {
+    kt_status st = kt_verdict_to_json(verdict, text, rerr);
+    if (st != KT_OK || !err)
+        return st;
+    json_t *o = json_loads(*text, 0, NULL);
+    json_t *e = json_pack("{s:s, s:i, s:s}", "status", kt_status_name(err->status), "exit",
+                          exit_code, "message", err->message);
+    char *out = NULL;
+    if (o && e && json_object_set_new(o, "error", e) == 0) {
+        e = NULL;
+        out = json_dumps(o, JSON_INDENT(2));
+    }
+    json_decref(o);
+    json_decref(e);
+    if (!out)
+        return kt_fail_oom(rerr);
+    free(*text);
+    *text = out;
+    return KT_OK;
+}
+
 static int run(int argc, char **argv) {
     verify_args a;
     memset(&a, 0, sizeof a);
@@ -388,10 +499,20 @@ static int run(int argc, char **argv) {
     /* What the KDS source could not do but did not fail on (a stale cache entry,
      * a CRL it could not fetch, every URL an offline run was missing). */
     for (size_t i = 0; in.kds && i < kt_kds_warning_count(in.kds); i++)
-        fprintf(stderr, "katana-tee verify: warning: %s\n", kt_kds_warning(in.kds, i));
+        fprintf(stderr, "katana-tee %s: warning: %s\n", argv[0], kt_kds_warning(in.kds, i));
+    explain_missing_crl(&in, verdict);
+    if (st != KT_OK && verdict->checks[KT_CHECK_QUOTE_FORMAT].result == KT_RESULT_NOT_RUN &&
+        kt_status_category_of(st) != KT_CAT_VERIFY) {
+        free(verdict); /* nothing was checked (e.g. a policy that cannot apply): no verdict */
+        free_inputs(&in);
+        return kt_cli_fail(argv[0], &err);
+    }
+    /* The exit status: valid 0; untrusted 4; failed checks 1; bad input 2; I/O 3. */
+    bool outside = st != KT_OK && kt_status_category_of(st) != KT_CAT_VERIFY;
+    rc = verdict->untrusted_mock ? KT_EXIT_UNTRUSTED : kt_cli_exit_code(st);
     char *text = NULL;
     kt_error rerr = {0};
-    kt_status rst = a.json ? kt_verdict_to_json(verdict, &text, &rerr)
+    kt_status rst = a.json ? verdict_json(verdict, outside ? &err : NULL, rc, &text, &rerr)
                            : kt_verdict_to_text(verdict, &text, &rerr);
     if (rst == KT_OK) {
         fputs(text, stdout);
@@ -403,7 +524,7 @@ static int run(int argc, char **argv) {
     free_inputs(&in);
     if (rst != KT_OK)
         return kt_cli_fail(argv[0], &rerr);
-    if (st != KT_OK && kt_status_category_of(st) != KT_CAT_VERIFY)
-        return kt_cli_fail(argv[0], &err); /* bad input or platform: say so on stderr too */
-    return kt_cli_exit_code(st);
+    if (outside)
+        return kt_cli_fail_text(argv[0], &err); /* bad input or platform: say so on stderr too */
+    return rc;
 }

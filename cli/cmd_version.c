@@ -39,11 +39,11 @@ static int run(int argc, char **argv) {
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_version);
-        default: return kt_cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
 #ifdef KT_HAVE_SNP

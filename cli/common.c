@@ -1,8 +1,12 @@
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 #include "util/buf.h"
@@ -23,20 +27,119 @@ int kt_cli_exit_code(kt_status status) {
     }
 }
 
-int kt_cli_fail(const char *cmd, const kt_error *err) {
+static bool json_mode;
+
+void kt_cli_set_json(bool on) {
+    json_mode = on;
+}
+
+bool kt_cli_json(void) {
+    return json_mode;
+}
+
+void kt_cli_print_error_json(const kt_error *err, int exit_code) {
+    const char *msg = err->message[0] ? err->message : kt_status_str(err->status);
+    json_t *o = json_pack("{s:{s:s, s:i, s:s}}", "error", "status", kt_status_name(err->status),
+                          "exit", exit_code, "message", msg);
+    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+    json_decref(o);
+    if (text)
+        printf("%s\n", text);
+    else /* jansson out of memory: still one JSON object */
+        printf("{\"error\": {\"status\": \"KT_E_NOMEM\", \"exit\": 3, \"message\": "
+               "\"out of memory\"}}\n");
+    free(text);
+    fflush(stdout);
+}
+
+int kt_cli_fail_text(const char *cmd, const kt_error *err) {
     const char *msg = err->message[0] ? err->message : kt_status_str(err->status);
     fprintf(stderr, "katana-tee %s: %s\n", cmd, msg);
     return kt_cli_exit_code(err->status);
 }
 
+int kt_cli_fail(const char *cmd, const kt_error *err) {
+    int rc = kt_cli_fail_text(cmd, err);
+    if (json_mode)
+        kt_cli_print_error_json(err, rc);
+    return rc;
+}
+
 int kt_cli_usage_error(const char *cmd, const char *fmt, ...) {
+    kt_error err = {KT_E_INVALID_ARG, ""};
     va_list ap;
-    fprintf(stderr, "katana-tee %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(err.message, sizeof err.message, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'katana-tee %s --help')\n", cmd);
+    fprintf(stderr, "katana-tee %s: %s (see 'katana-tee %s --help')\n", cmd, err.message, cmd);
+    if (json_mode)
+        kt_cli_print_error_json(&err, KT_EXIT_USAGE);
     return KT_EXIT_USAGE;
+}
+
+/* ---- option parsing ------------------------------------------------------------------ */
+
+#define MAX_LONGOPTS 64
+
+static struct {
+    unsigned char seen[MAX_LONGOPTS];
+    char why[160];
+} parse;
+
+static int longopt_index(const struct option *longopts, int c, int index) {
+    if (index >= 0)
+        return index;
+    for (int i = 0; longopts[i].name && i < MAX_LONGOPTS; i++)
+        if (!longopts[i].flag && longopts[i].val == c)
+            return i;
+    return -1;
+}
+
+static bool is_repeatable(const char *name, const char *const *repeatable) {
+    for (size_t i = 0; repeatable && repeatable[i]; i++)
+        if (strcmp(repeatable[i], name) == 0 || strcmp(repeatable[i], "*") == 0)
+            return true;
+    return false;
+}
+
+int kt_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                  const char *const *repeatable) {
+    if (optind == 0) {
+        memset(&parse, 0, sizeof parse);
+        opterr = 0;
+        bool has_json = false;
+        for (int i = 0; longopts[i].name; i++)
+            has_json |= strcmp(longopts[i].name, "json") == 0;
+        json_mode = false;
+        for (int i = 1; has_json && i < argc && strcmp(argv[i], "--") != 0; i++)
+            if (strcmp(argv[i], "--json") == 0)
+                json_mode = true;
+    }
+    int index = -1;
+    int c = getopt_long(argc, argv, shortopts, longopts, &index);
+    if (c == -1)
+        return c;
+    if (c == '?' || c == ':') {
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        snprintf(parse.why, sizeof parse.why, "unknown or incomplete option '%s'", arg);
+        return '?';
+    }
+    int i = longopt_index(longopts, c, index);
+    if (i >= 0 && i < MAX_LONGOPTS) {
+        if (parse.seen[i] && !is_repeatable(longopts[i].name, repeatable)) {
+            snprintf(parse.why, sizeof parse.why,
+                     "--%s given more than once: give it once (no value silently wins)",
+                     longopts[i].name);
+            return '?';
+        }
+        parse.seen[i] = 1;
+    }
+    return c;
+}
+
+int kt_cli_bad_option(const char *cmd, char **argv) {
+    (void)argv;
+    return kt_cli_usage_error(cmd, "%s", parse.why[0] ? parse.why : "bad option");
 }
 
 int kt_cli_help(const kt_cli_command *cmd) {

@@ -8,9 +8,12 @@
  *  - a mock quote (Katana's format): "MOCK" || prefix || 64 bytes of report
  *    data || u32le sum of all preceding bytes. It carries no hardware trust
  *    and is always labelled "mock — not a hardware attestation".
- * and it may arrive as binary, as hex text (with or without "0x"), or as the
- * JSON result of tee_generateQuote (whose "quote" member is taken, along
- * with stateRoot/blockHash/blockNumber when present).
+ * and it may arrive as binary, as hex text (with or without "0x"; whitespace
+ * anywhere, as `xxd -p` wraps it), as base64, as the JSON result of
+ * tee_generateQuote (whose "quote" member is taken, along with
+ * stateRoot/blockHash/blockNumber when present), or as configfs-tsm's two
+ * files in JSON: {"outblob": report, "auxblob": certificate table}, each hex
+ * or base64.
  */
 #ifndef KATANA_TEE_QUOTE_H
 #define KATANA_TEE_QUOTE_H
@@ -39,18 +42,38 @@ typedef enum kt_quote_encoding {
     KT_QUOTE_ENC_BINARY = 0,
     KT_QUOTE_ENC_HEX = 1,
     KT_QUOTE_ENC_JSON = 2,
+    KT_QUOTE_ENC_BASE64 = 3,
 } kt_quote_encoding;
 
 /* ---- extended-report certificate table ------------------------------------ */
 
-/* Well-known entry GUIDs (bytes in the order of the printed GUID string). */
-typedef enum kt_cert_kind {
-    KT_CERT_OTHER = 0,
-    KT_CERT_VCEK = 1,
-    KT_CERT_VLEK = 2,
-    KT_CERT_ASK = 3, /* also holds the ASVK in VLEK tables */
-    KT_CERT_ARK = 4,
-} kt_cert_kind;
+/*
+ * The role a certificate (or CRL) plays in an AMD chain: one enum for the
+ * verifier (kt_certs, verdict origins) and for certificate-table entries.
+ */
+typedef enum kt_cert_role {
+    KT_ROLE_AUTO = 0, /* detect from the subject CN (ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK, SEV-VLEK);
+                         in a certificate table: an entry whose GUID is not AMD's */
+    KT_ROLE_ARK = 1,
+    KT_ROLE_ASK = 2,
+    KT_ROLE_ASVK = 3,
+    KT_ROLE_VCEK = 4,
+    KT_ROLE_VLEK = 5,
+    KT_ROLE_CRL = 6,
+} kt_cert_role;
+
+/*
+ * A certificate-table entry's kind is a kt_cert_role named by the entry's
+ * well-known GUID (bytes in the order of the printed GUID string). The
+ * table's ASK GUID also holds the ASVK in VLEK tables (kind KT_CERT_ASK; the
+ * verifier tells them apart by the subject CN).
+ */
+typedef kt_cert_role kt_cert_kind;
+#define KT_CERT_OTHER KT_ROLE_AUTO
+#define KT_CERT_VCEK KT_ROLE_VCEK
+#define KT_CERT_VLEK KT_ROLE_VLEK
+#define KT_CERT_ASK KT_ROLE_ASK
+#define KT_CERT_ARK KT_ROLE_ARK
 
 typedef struct kt_cert_entry {
     uint8_t guid[16];
@@ -123,7 +146,8 @@ typedef struct kt_quote {
  *
  * Detection: bytes starting with "MOCK" are a binary mock quote (checksum
  * verified); other input without control bytes (besides whitespace) is
- * text: JSON if it starts with '{' or '[', hex otherwise; anything else is
+ * text: JSON if it starts with '{' or '[', else hex when every character
+ * (whitespace aside) is a hex digit, else base64; anything else is
  * binary, where 1184 bytes are a report and more are a report followed by a
  * certificate table. JSON is a tee_generateQuote result object or a whole
  * JSON-RPC response (its "result"; an "error" member is refused); "quote" is

@@ -41,16 +41,7 @@ extern "C" {
 
 /* ---- certificates -------------------------------------------------------- */
 
-/* The role a certificate (or CRL) plays in an AMD chain. */
-typedef enum kt_cert_role {
-    KT_ROLE_AUTO = 0, /* detect from the subject CN (ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK, SEV-VLEK) */
-    KT_ROLE_ARK = 1,
-    KT_ROLE_ASK = 2,
-    KT_ROLE_ASVK = 3,
-    KT_ROLE_VCEK = 4,
-    KT_ROLE_VLEK = 5,
-    KT_ROLE_CRL = 6,
-} kt_cert_role;
+/* kt_cert_role, the one enum for what a certificate is, lives in quote.h. */
 
 /* "ARK", "ASK", "ASVK", "VCEK", "VLEK", "CRL" (or "auto"). */
 KT_API const char *kt_cert_role_name(kt_cert_role role);
@@ -149,7 +140,7 @@ typedef struct kt_policy {
     bool require_crl; /* revocation must be checked (a CRL must be available) */
     kt_signer_req signer;
 
-    size_t measurement_count; /* 0: not checked */
+    size_t measurement_count; /* 0: not checked (an empty list in JSON is refused) */
     uint8_t measurements[KT_POLICY_MAX_MEASUREMENTS][48];
 
     bool has_host_data;
@@ -188,6 +179,19 @@ typedef struct kt_policy {
 } kt_policy;
 
 KT_API void kt_policy_init(kt_policy *policy);
+
+/*
+ * Check that a policy can be satisfied at all; KT_E_INVALID_ARG naming the
+ * problem otherwise: more than KT_POLICY_MAX_MEASUREMENTS measurements, a
+ * VMPL above 3, `vmpl_exact` above `vmpl_max`, a PLATFORM_INFO bit both
+ * required and forbidden, a minimum TCB with no component or one outside
+ * 0..255, and — when `product` is Milan or Genoa (KT_PRODUCT_UNKNOWN skips
+ * this) — a minimum `fmc`, which only Turin reports carry. kt_policy_parse_json
+ * and kt_verify (with the report's product) call it; a policy that fails it
+ * never yields a verdict that passes.
+ */
+KT_API KT_MUST_CHECK kt_status kt_policy_validate(const kt_policy *policy, kt_product product,
+                                                  kt_error *err);
 
 /*
  * Parse a policy from JSON text (format in docs/verification.md); unknown
@@ -251,9 +255,17 @@ typedef enum kt_trust {
     KT_TRUST_CALLER_ROOT = 2, /* chain ends at a root the caller added (e.g. the simulator) */
 } kt_trust;
 
+/*
+ * The verdict. Its layout is part of the ABI (fixed arrays, caller-allocated):
+ * a program built against one header and run against another library must
+ * compare KT_VERDICT_SIZE with kt_verdict_size() (and likewise for kt_policy
+ * and kt_verify_opts) before use, as libsodium's size functions allow.
+ * Fields are only ever appended.
+ */
 typedef struct kt_verdict {
-    bool valid;
-    bool untrusted_mock;   /* a mock quote accepted with allow_mock: report data only */
+    bool valid;            /* every check passed or was skipped, none failed or not run */
+    bool untrusted_mock;   /* a mock quote accepted with allow_mock: never valid; report data
+                              (and nothing else) checked — see kt_verify */
     kt_trust trust;
     char root_label[96];   /* "AMD ARK-Milan (pinned)" or the caller's label */
     kt_product product;
@@ -262,7 +274,23 @@ typedef struct kt_verdict {
     bool has_report;
     kt_report report;      /* the parsed report, when it parsed */
     kt_check checks[KT_CHECK_COUNT];
+
+    /* Which state the report data was checked against (has_state: a state root and
+     * block hash were expected; with raw report data only, false). The block number
+     * comes from the quote's envelope: schema v0 report data does not bind it. */
+    bool has_state;
+    kt_felt state_root;
+    kt_felt block_hash;
+    bool has_block_number;
+    uint64_t block_number;
 } kt_verdict;
+
+#define KT_VERDICT_SIZE sizeof(kt_verdict)
+#define KT_POLICY_SIZE sizeof(kt_policy)
+/* sizeof the structs as this library was built (see kt_verdict). */
+KT_API size_t kt_verdict_size(void);
+KT_API size_t kt_policy_size(void);
+KT_API size_t kt_verify_opts_size(void);
 
 /* ---- the verifier ----------------------------------------------------------- */
 
@@ -311,6 +339,8 @@ typedef struct kt_verify_opts {
     bool allow_mock;         /* accept a mock quote as UNTRUSTED, checking report data only */
 } kt_verify_opts;
 
+#define KT_VERIFY_OPTS_SIZE sizeof(kt_verify_opts)
+
 KT_API void kt_verify_opts_init(kt_verify_opts *opts);
 
 /*
@@ -319,8 +349,15 @@ KT_API void kt_verify_opts_init(kt_verify_opts *opts);
  * check (KT_E_SIGNATURE, KT_E_CHAIN, KT_E_POLICY, ... — category
  * KT_CAT_VERIFY), or an input/platform status when the quote could not be
  * read or a certificate source failed; err carries the message.
- * A mock quote never verifies unless allow_mock, and then returns KT_OK with
- * verdict->untrusted_mock set and trust KT_TRUST_NONE.
+ * A mock quote never verifies. Without allow_mock it fails quote_format
+ * (KT_E_UNTRUSTED_QUOTE). With allow_mock its report data is checked against
+ * the expected state, every policy constraint it cannot meet (measurements,
+ * identity, TCB, VMPL, platform, signer, require_crl, ...) fails, the chain
+ * and signature checks are "not run", and — when nothing failed — the
+ * verdict has untrusted_mock set, valid false, and the return is
+ * KT_E_UNTRUSTED_QUOTE (never KT_OK).
+ * A policy that kt_policy_validate refuses (for the report's product)
+ * returns KT_E_INVALID_ARG before any check runs (all "not run").
  */
 KT_API KT_MUST_CHECK kt_status kt_verify(kt_verifier *verifier, const kt_quote *quote,
                                          const kt_verify_opts *opts, kt_verdict *verdict,

@@ -6,6 +6,7 @@
  * fields are the business of kt_report_parse.
  */
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "katana_tee/quote.h"
 #include "util/cursor.h"
 #include "util/error.h"
+#include "util/hexdigit.h"
 
 #define MOCK_MAGIC_LEN 4
 #define MOCK_MIN_SIZE (MOCK_MAGIC_LEN + 64 + 4)
@@ -40,20 +42,26 @@ static kt_status decode_mock(const uint8_t *p, size_t n, const char *what, kt_qu
     uint32_t sum = 0;
     for (size_t i = 0; i < n - 4; i++)
         sum += p[i]; /* u32 wrap-around, as the encoder */
-    uint32_t stated = kt_get_u32le(p + n - 4);
+    size_t prefix_len = n - MOCK_MIN_SIZE;
+    kt_cursor c = kt_cursor_init(p, n);
+    kt_cursor_take(&c, MOCK_MAGIC_LEN);
+    const uint8_t *prefix = kt_cursor_take(&c, prefix_len);
+    const uint8_t *report_data = kt_cursor_take(&c, 64);
+    uint32_t stated = kt_cursor_u32le(&c);
+    if (c.failed || kt_cursor_remaining(&c) != 0)
+        return kt_fail(err, KT_E_LENGTH, "%s: mock quote layout does not add up", what);
     if (sum != stated)
         return kt_fail(err, KT_E_PARSE,
                        "%s: mock quote checksum 0x%08x does not match the byte sum 0x%08x", what,
                        (unsigned)stated, (unsigned)sum);
-    size_t prefix_len = n - MOCK_MIN_SIZE;
     if (prefix_len) {
         q->mock_prefix = malloc(prefix_len);
         if (!q->mock_prefix)
             return kt_fail_oom(err);
-        memcpy(q->mock_prefix, p + MOCK_MAGIC_LEN, prefix_len);
+        memcpy(q->mock_prefix, prefix, prefix_len);
     }
     q->mock_prefix_len = prefix_len;
-    memcpy(q->mock_report_data, p + MOCK_MAGIC_LEN + prefix_len, 64);
+    memcpy(q->mock_report_data, report_data, 64);
     q->kind = KT_QUOTE_MOCK;
     return KT_OK;
 }
@@ -68,14 +76,16 @@ static kt_status decode_binary(const uint8_t *p, size_t n, const char *what, kt_
                        "%s is %zu bytes: not an SEV-SNP report (%d bytes), not a mock quote (no "
                        "MOCK magic)",
                        what, n, KT_REPORT_SIZE);
-    memcpy(q->report_bytes, p, KT_REPORT_SIZE);
+    kt_cursor c = kt_cursor_init(p, n);
+    kt_cursor_read(&c, q->report_bytes, KT_REPORT_SIZE);
     q->kind = KT_QUOTE_SNP;
-    if (n == KT_REPORT_SIZE)
+    size_t tail = kt_cursor_remaining(&c);
+    if (tail == 0)
         return KT_OK;
-    size_t tail = n - KT_REPORT_SIZE;
+    const uint8_t *table_bytes = kt_cursor_take(&c, tail);
     kt_cert_table table;
     kt_error inner = {0};
-    if (kt_cert_table_parse(p + KT_REPORT_SIZE, tail, &table, &inner) != KT_OK)
+    if (kt_cert_table_parse(table_bytes, tail, &table, &inner) != KT_OK)
         return kt_fail(err, inner.status,
                        "%s is %zu bytes: not a mock quote (no MOCK magic), and the %zu bytes "
                        "after the %d-byte report are not a valid certificate table: %s",
@@ -83,26 +93,118 @@ static kt_status decode_binary(const uint8_t *p, size_t n, const char *what, kt_
     q->cert_table_bytes = malloc(tail);
     if (!q->cert_table_bytes)
         return kt_fail_oom(err);
-    memcpy(q->cert_table_bytes, p + KT_REPORT_SIZE, tail);
+    memcpy(q->cert_table_bytes, table_bytes, tail);
     q->cert_table_len = tail;
+    return KT_OK;
+}
+
+/*
+ * Text that holds bytes: hex (with or without 0x; whitespace anywhere, as
+ * `xxd -p` wraps it) or, when it is not hex, standard base64 (whitespace
+ * ignored, padding required). *out is malloc'd.
+ */
+static kt_status decode_text_bytes(const char *text, size_t n, const char *what, uint8_t **out,
+                                   size_t *out_len, bool *base64, kt_error *err) {
+    *base64 = false;
+    char *compact = malloc(n + 1);
+    if (!compact)
+        return kt_fail_oom(err);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_space((uint8_t)text[i]))
+            compact[m++] = text[i];
+    compact[m] = '\0';
+    const char *digits = compact;
+    if (m >= 2 && compact[0] == '0' && (compact[1] == 'x' || compact[1] == 'X'))
+        digits += 2;
+    size_t dn = m - (size_t)(digits - compact);
+    bool hex = dn > 0;
+    for (size_t i = 0; i < dn && hex; i++)
+        hex = kt_hex_digit_value(digits[i]) >= 0;
+    kt_status st;
+    uint8_t *bytes = malloc(m + 4); /* base64 gives at most 3m/4 bytes, hex m/2 */
+    size_t len = 0;
+    if (!bytes) {
+        st = kt_fail_oom(err);
+    } else if (hex || digits != compact || m == 0) {
+        st = m == 0 || dn == 0 ? kt_fail(err, KT_E_PARSE, "%s: no hex digits", what)
+                              : kt_hex_decode(compact, m, bytes, m / 2 + 4, &len, what, err);
+    } else if (m % 4 != 0) {
+        st = kt_fail(err, KT_E_PARSE, "%s: neither hex nor base64 (%zu characters)", what, m);
+    } else {
+        int got = EVP_DecodeBlock(bytes, (const unsigned char *)compact, (int)m);
+        size_t pad = (compact[m - 1] == '=') + (m > 1 && compact[m - 2] == '=');
+        if (got < 0 || (size_t)got < pad)
+            st = kt_fail(err, KT_E_PARSE, "%s: neither hex nor base64", what);
+        else {
+            len = (size_t)got - pad;
+            *base64 = true;
+            st = KT_OK;
+        }
+    }
+    free(compact);
+    if (st != KT_OK) {
+        free(bytes);
+        return st;
+    }
+    *out = bytes;
+    *out_len = len;
     return KT_OK;
 }
 
 static kt_status decode_hex(const char *text, size_t n, const char *what, kt_quote *q,
                             kt_error *err) {
-    size_t digits = n;
-    if (n >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-        digits -= 2;
-    if (digits == 0)
-        return kt_fail(err, KT_E_PARSE, "%s: no hex digits", what);
-    uint8_t *bytes = malloc(digits / 2 + 1);
-    if (!bytes)
-        return kt_fail_oom(err);
+    uint8_t *bytes = NULL;
     size_t len = 0;
-    kt_status st = kt_hex_decode(text, n, bytes, digits / 2 + 1, &len, what, err);
+    bool base64 = false;
+    kt_status st = decode_text_bytes(text, n, what, &bytes, &len, &base64, err);
+    if (st == KT_OK && base64 && q->encoding == KT_QUOTE_ENC_HEX)
+        q->encoding = KT_QUOTE_ENC_BASE64;
     if (st == KT_OK)
         st = decode_binary(bytes, len, what, q, err);
     free(bytes);
+    return st;
+}
+
+/* configfs-tsm's two files as JSON, {"outblob": report, "auxblob": certificate table},
+ * each hex or base64: the report followed by its table. */
+static kt_status decode_tsm(json_t *obj, kt_quote *q, kt_error *err) {
+    json_t *out = json_object_get(obj, "outblob");
+    json_t *aux = json_object_get(obj, "auxblob");
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        if (strcmp(k, "outblob") != 0 && strcmp(k, "auxblob") != 0)
+            return kt_fail(err, KT_E_PARSE,
+                           "configfs-tsm JSON: unknown member \"%s\" (outblob, auxblob)", k);
+    }
+    if (!json_is_string(out) || (aux && !json_is_string(aux)))
+        return kt_fail(err, KT_E_PARSE,
+                       "configfs-tsm JSON: \"outblob\" (and \"auxblob\", if present) must be "
+                       "hex or base64 strings");
+    uint8_t *report = NULL, *table = NULL;
+    size_t rlen = 0, tlen = 0;
+    bool b64 = false;
+    kt_status st = decode_text_bytes(json_string_value(out), json_string_length(out),
+                                     "configfs-tsm \"outblob\"", &report, &rlen, &b64, err);
+    if (st == KT_OK && rlen != KT_REPORT_SIZE)
+        st = kt_fail(err, KT_E_LENGTH, "configfs-tsm \"outblob\" is %zu bytes, not an SEV-SNP "
+                     "report (%d bytes)", rlen, KT_REPORT_SIZE);
+    if (st == KT_OK && aux)
+        st = decode_text_bytes(json_string_value(aux), json_string_length(aux),
+                               "configfs-tsm \"auxblob\"", &table, &tlen, &b64, err);
+    uint8_t *both = st == KT_OK ? malloc(rlen + tlen + 1) : NULL;
+    if (st == KT_OK && !both)
+        st = kt_fail_oom(err);
+    if (st == KT_OK) {
+        memcpy(both, report, rlen);
+        if (tlen)
+            memcpy(both + rlen, table, tlen);
+        st = decode_binary(both, rlen + tlen, "configfs-tsm quote", q, err);
+    }
+    free(both);
+    free(report);
+    free(table);
     return st;
 }
 
@@ -149,6 +251,10 @@ static kt_status decode_json(const char *text, size_t n, kt_quote *q, kt_error *
             goto done;
         }
         obj = result;
+    }
+    if (obj == root && json_object_get(obj, "outblob")) {
+        st = decode_tsm(obj, q, err);
+        goto done;
     }
     json_t *quote = json_object_get(obj, "quote");
     if (!quote) {

@@ -1,5 +1,6 @@
 /* kt_certs: the certificates gathered for one verification, by role. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ static kt_status role_of_cert(X509 *cert, kt_cert_role *role, const char *origin
                               kt_error *err) {
     char cn[128];
     if (!kt_x509_subject_cn(cert, cn, sizeof cn))
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: certificate has no subject common name",
+        return kt_fail(err, KT_E_PARSE, "%s: certificate has no subject common name",
                        origin);
     if (strncmp(cn, "ARK-", 4) == 0)
         *role = KT_ROLE_ARK;
@@ -92,7 +93,7 @@ static kt_status role_of_cert(X509 *cert, kt_cert_role *role, const char *origin
     else if (strncmp(cn, "SEV-", 4) == 0)
         *role = KT_ROLE_ASK;
     else
-        return kt_fail(err, KT_E_CERT_FORMAT,
+        return kt_fail(err, KT_E_PARSE,
                        "%s: certificate CN=%s is not an AMD SEV certificate "
                        "(expected ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK or SEV-VLEK)",
                        origin, cn);
@@ -132,7 +133,7 @@ static kt_status add_der(kt_certs *certs, kt_cert_role role, const uint8_t *der,
         if (st != KT_OK)
             return st;
         if (role != KT_ROLE_AUTO && role != found)
-            return kt_fail(err, KT_E_CERT_FORMAT, "%s: given as the %s but it is the %s", origin,
+            return kt_fail(err, KT_E_INVALID_ARG, "%s: given as the %s but it is the %s", origin,
                            kt_cert_role_name(role), kt_cert_role_name(found));
         return put_slot(certs, found, der, len, origin, replace, err);
     }
@@ -143,11 +144,11 @@ static kt_status add_der(kt_certs *certs, kt_cert_role role, const uint8_t *der,
     X509_CRL_free(crl);
     if (is_crl) {
         if (role != KT_ROLE_AUTO && role != KT_ROLE_CRL)
-            return kt_fail(err, KT_E_CERT_FORMAT, "%s: given as the %s but it is a CRL", origin,
+            return kt_fail(err, KT_E_INVALID_ARG, "%s: given as the %s but it is a CRL", origin,
                            kt_cert_role_name(role));
         return put_slot(certs, KT_ROLE_CRL, der, len, origin, replace, err);
     }
-    return kt_fail(err, KT_E_CERT_FORMAT,
+    return kt_fail(err, KT_E_PARSE,
                    "%s: not a DER X.509 certificate or CRL (%zu bytes)", origin, len);
 }
 
@@ -177,7 +178,7 @@ static kt_status add_pem_block(void *ctx, const char *type, const uint8_t *der, 
     pem_add *a = ctx;
     if (strcmp(type, "CERTIFICATE") != 0 && strcmp(type, "X509 CRL") != 0 &&
         strcmp(type, "TRUSTED CERTIFICATE") != 0)
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: PEM block '%s' is not a certificate or CRL",
+        return kt_fail(err, KT_E_PARSE, "%s: PEM block '%s' is not a certificate or CRL",
                        a->origin, type);
     char where[160];
     snprintf(where, sizeof where, index ? "%s (#%d)" : "%s", a->origin, index + 1);
@@ -192,7 +193,7 @@ static kt_status add_pem(kt_certs *certs, kt_cert_role role, const uint8_t *pem,
     int count = 0;
     kt_status st = kt_pem_foreach(pem, len, add_pem_block, &a, &count, err);
     if (st == KT_OK && count == 0)
-        st = kt_fail(err, KT_E_CERT_FORMAT, "%s: no PEM certificate or CRL found", origin);
+        st = kt_fail(err, KT_E_PARSE, "%s: no PEM certificate or CRL found", origin);
     return st;
 }
 
@@ -203,7 +204,7 @@ kt_status kt_certs_add(kt_certs *certs, kt_cert_role role, const uint8_t *bytes,
     if (!origin)
         origin = "(memory)";
     if (len == 0)
-        return kt_fail(err, KT_E_CERT_FORMAT, "%s: empty", origin);
+        return kt_fail(err, KT_E_LENGTH, "%s: empty (0 bytes): not a certificate or CRL", origin);
     if (len > CERT_FILE_MAX)
         return kt_fail(err, KT_E_TOO_LARGE, "%s: %zu bytes is too large for a certificate",
                        origin, len);
@@ -245,8 +246,14 @@ kt_status kt_certs_add_dir(kt_certs *certs, const char *dir, kt_error *err) {
     if (!certs || !dir)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_certs_add_dir: bad argument");
     DIR *d = opendir(dir);
+    if (!d && errno == ENOTDIR)
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "%s is a file, not a folder (give single certificates with --ark, --ask, "
+                       "--vcek, ... or a folder with --certs)",
+                       dir);
     if (!d)
-        return kt_fail(err, KT_E_IO, "cannot open certificate folder %s", dir);
+        return kt_fail(err, KT_E_IO, "cannot open certificate folder %s: %s", dir,
+                       errno == ENOENT ? "no such folder" : "not readable");
     closedir(d);
     char path[4096];
     int found = 0;

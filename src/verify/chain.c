@@ -36,13 +36,16 @@ static kt_trust classify_root(const kt_verifier *v, const uint8_t *der, size_t l
             return KT_TRUST_AMD;
         }
     }
-    for (size_t i = 0; i < v->root_count; i++) {
+    kt_trust trust = KT_TRUST_NONE;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&v->lock);
+    for (size_t i = 0; i < v->root_count && trust == KT_TRUST_NONE; i++) {
         if (memcmp(fp, v->roots[i].fingerprint, 48) == 0) {
             snprintf(label, cap, "%s (caller-trusted, not AMD)", v->roots[i].label);
-            return KT_TRUST_CALLER_ROOT;
+            trust = KT_TRUST_CALLER_ROOT;
         }
     }
-    return KT_TRUST_NONE;
+    pthread_rwlock_unlock((pthread_rwlock_t *)&v->lock);
+    return trust;
 }
 
 static kt_status check_root(const kt_verifier *v, X509 *ark, const uint8_t *der, size_t len,
@@ -77,8 +80,8 @@ static kt_status check_root(const kt_verifier *v, X509 *ark, const uint8_t *der,
     }
     c->ark_key = X509_get_pubkey(ark);
     c->ark_name = X509_NAME_dup(X509_get_subject_name(ark));
-    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s, self-signed RSA-PSS/SHA-384, 4096-bit (%s)",
-                 c->root_label, origin);
+    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s, self-signed RSA-PSS/SHA-384, 4096-bit",
+                 c->root_label);
     return KT_OK;
 }
 
@@ -110,8 +113,7 @@ static kt_status check_intermediate(X509 *inter, const char *origin, kt_chain *c
     c->inter_key = X509_get_pubkey(inter);
     c->inter_name = X509_NAME_dup(X509_get_subject_name(inter));
     c->inter_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(inter));
-    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s CN=%s signed by the ARK (%s)", role, cn,
-                 origin);
+    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s CN=%s signed by the ARK", role, cn);
     return KT_OK;
 }
 
@@ -134,8 +136,8 @@ static kt_status check_leaf(X509 *leaf, const char *origin, kt_chain *c, kt_chec
         return st;
     }
     c->leaf_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(leaf));
-    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s (P-384) signed by the %s (%s)", role,
-                 kt_cert_role_name(c->inter_role), origin);
+    kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s (P-384) signed by the %s", role,
+                 kt_cert_role_name(c->inter_role));
     return KT_OK;
 }
 
@@ -147,6 +149,10 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     *leaf_key = NULL;
     *has_ext = false;
     kt_chain *c = calloc(1, sizeof *c);
+    if (c && pthread_mutex_init(&c->pool_lock, NULL) != 0) {
+        free(c);
+        c = NULL;
+    }
     X509 *ark = parse_der(ark_der, ark_len);
     X509 *inter = parse_der(inter_der, inter_len);
     X509 *leaf = parse_der(leaf_der, leaf_len);
@@ -188,9 +194,8 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     }
     if (st == KT_OK) {
         c->leaf_key = X509_get_pubkey(leaf);
-        memcpy(c->detail[0], checks[KT_CHECK_ROOT].detail, sizeof c->detail[0]);
-        memcpy(c->detail[1], checks[KT_CHECK_INTERMEDIATE].detail, sizeof c->detail[1]);
-        memcpy(c->detail[2], checks[KT_CHECK_LEAF].detail, sizeof c->detail[2]);
+        for (int i = 0; i < 3; i++)
+            snprintf(c->detail[i], sizeof c->detail[i], "%s", checks[KT_CHECK_ROOT + i].detail);
     }
 out:
     X509_free(ark);

@@ -56,6 +56,8 @@ kt_status kt_verifier_new(kt_verifier **out, kt_error *err) {
     kt_verifier *v = calloc(1, sizeof *v);
     if (!v)
         return kt_fail_oom(err);
+    v->chain_max = KT_CHAIN_CACHE_MAX;
+    atomic_init(&v->tick, 0);
     if (pthread_rwlock_init(&v->lock, NULL) != 0) {
         free(v);
         return kt_fail(err, KT_E_INTERNAL, "cannot create the verifier lock");
@@ -67,6 +69,9 @@ kt_status kt_verifier_new(kt_verifier **out, kt_error *err) {
 void kt_chain_free(kt_chain *chain) {
     if (!chain)
         return;
+    for (int i = 0; i < chain->pool_count; i++)
+        EVP_PKEY_CTX_free(chain->verify_pool[i]);
+    pthread_mutex_destroy(&chain->pool_lock);
     EVP_PKEY_free(chain->ark_key);
     EVP_PKEY_free(chain->inter_key);
     EVP_PKEY_free(chain->leaf_key);
@@ -82,7 +87,7 @@ void kt_verifier_free(kt_verifier **verifier) {
         return;
     kt_verifier *v = *verifier;
     for (size_t i = 0; i < v->chain_count; i++)
-        kt_chain_free(v->chains[i]);
+        kt_chain_release(v->chains[i]);
     free(v->chains);
     for (size_t i = 0; i < v->root_count; i++)
         free(v->roots[i].der);
@@ -95,8 +100,6 @@ kt_status kt_verifier_add_trust_root(kt_verifier *v, const uint8_t *bytes, size_
                                      const char *label, kt_error *err) {
     if (!v || !bytes)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_verifier_add_trust_root: bad argument");
-    if (v->root_count == KT_MAX_CALLER_ROOTS)
-        return kt_fail(err, KT_E_TOO_LARGE, "at most %d extra trust roots", KT_MAX_CALLER_ROOTS);
     if (!label)
         label = "caller-trusted root";
     /* Reuse kt_certs to accept DER or PEM and insist it is an ARK. */
@@ -120,20 +123,37 @@ kt_status kt_verifier_add_trust_root(kt_verifier *v, const uint8_t *bytes, size_
                         X509_verify(cert, key) != 1))
         st = kt_fail(err, KT_E_CHAIN, "%s: not a valid self-signed root", label);
     if (st == KT_OK) {
-        kt_caller_root *r = &v->roots[v->root_count];
-        r->der = malloc(der_len);
-        if (!r->der) {
+        uint8_t *copy = malloc(der_len);
+        if (!copy) {
             st = kt_fail_oom(err);
         } else {
-            memcpy(r->der, der, der_len);
-            r->der_len = der_len;
-            SHA384(der, der_len, r->fingerprint);
-            snprintf(r->label, sizeof r->label, "%s", label);
-            v->root_count++;
+            memcpy(copy, der, der_len);
+            /* Readers (kt_verify) take the read lock around the roots. */
+            pthread_rwlock_wrlock(&v->lock);
+            if (v->root_count == KT_MAX_CALLER_ROOTS) {
+                st = kt_fail(err, KT_E_TOO_LARGE, "at most %d extra trust roots",
+                             KT_MAX_CALLER_ROOTS);
+                free(copy);
+            } else {
+                kt_caller_root *r = &v->roots[v->root_count];
+                r->der = copy;
+                r->der_len = der_len;
+                SHA384(der, der_len, r->fingerprint);
+                snprintf(r->label, sizeof r->label, "%s", label);
+                v->root_count++;
+            }
+            pthread_rwlock_unlock(&v->lock);
         }
     }
     X509_free(cert);
     kt_certs_free(&tmp);
+    /* A root the caller hands in is input: a bad one is a bad argument, not a failed
+     * verification. */
+    if (st != KT_OK && kt_status_category_of(st) == KT_CAT_VERIFY) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err ? err->message : "trust root rejected");
+        st = kt_fail(err, KT_E_INVALID_ARG, "%s", why);
+    }
     return st;
 }
 
@@ -149,22 +169,36 @@ size_t kt_verifier_cached_chains(const kt_verifier *v) {
 bool kt_chain_key(const uint8_t *ark, size_t ark_len, const uint8_t *inter, size_t inter_len,
                   const uint8_t *leaf, size_t leaf_len, uint8_t key[32]) {
     uint64_t lens[3] = {ark_len, inter_len, leaf_len};
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_MD_CTX *c = kt_thread_md_ctx(); /* no allocation on the warm path */
     unsigned int n = 0;
-    bool ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+    bool ok = c && EVP_DigestInit_ex(c, kt_md_sha256(), NULL) &&
               EVP_DigestUpdate(c, lens, sizeof lens) && EVP_DigestUpdate(c, ark, ark_len) &&
               EVP_DigestUpdate(c, inter, inter_len) && EVP_DigestUpdate(c, leaf, leaf_len) &&
               EVP_DigestFinal_ex(c, key, &n) && n == 32;
-    EVP_MD_CTX_free(c);
     return ok; /* on failure the caller must not use the cache */
 }
 
+void kt_chain_release(const kt_chain *chain) {
+    kt_chain *c = (kt_chain *)chain;
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+        kt_chain_free(c);
+}
+
+void kt_verifier_set_cache_max(kt_verifier *v, size_t max) {
+    pthread_rwlock_wrlock(&v->lock);
+    if (max >= 1 && max <= KT_CHAIN_CACHE_MAX && max >= v->chain_count)
+        v->chain_max = max;
+    pthread_rwlock_unlock(&v->lock);
+}
+
 const kt_chain *kt_verifier_lookup(kt_verifier *v, const uint8_t key[32]) {
-    const kt_chain *found = NULL;
+    kt_chain *found = NULL;
     pthread_rwlock_rdlock(&v->lock);
     for (size_t i = 0; i < v->chain_count; i++) {
         if (memcmp(v->chains[i]->key, key, 32) == 0) {
             found = v->chains[i];
+            atomic_fetch_add(&found->refs, 1);
+            atomic_store(&found->last_used, atomic_fetch_add(&v->tick, 1) + 1);
             break;
         }
     }
@@ -176,21 +210,37 @@ const kt_chain *kt_verifier_insert(kt_verifier *v, kt_chain *chain) {
     pthread_rwlock_wrlock(&v->lock);
     for (size_t i = 0; i < v->chain_count; i++) {
         if (memcmp(v->chains[i]->key, chain->key, 32) == 0) {
-            const kt_chain *existing = v->chains[i];
+            kt_chain *existing = v->chains[i];
+            atomic_fetch_add(&existing->refs, 1);
             pthread_rwlock_unlock(&v->lock);
             kt_chain_free(chain);
             return existing;
         }
     }
-    if (v->chain_count < KT_CHAIN_CACHE_MAX) {
-        kt_chain **grown = realloc(v->chains, (v->chain_count + 1) * sizeof *grown);
-        if (grown) {
-            v->chains = grown;
-            v->chains[v->chain_count++] = chain;
+    if (!v->chains) {
+        v->chains = calloc(KT_CHAIN_CACHE_MAX, sizeof *v->chains);
+        if (!v->chains) {
             pthread_rwlock_unlock(&v->lock);
-            return chain;
+            return NULL; /* not cached: caller keeps using (and frees) its own copy */
         }
     }
+    size_t slot = v->chain_count;
+    kt_chain *evicted = NULL;
+    if (v->chain_count >= v->chain_max) {
+        /* Full: the least recently used chain gives up its slot. */
+        slot = 0;
+        for (size_t i = 1; i < v->chain_count; i++)
+            if (atomic_load(&v->chains[i]->last_used) <
+                atomic_load(&v->chains[slot]->last_used))
+                slot = i;
+        evicted = v->chains[slot];
+    } else {
+        v->chain_count++;
+    }
+    atomic_init(&chain->refs, 2); /* the cache's and the caller's */
+    atomic_init(&chain->last_used, atomic_fetch_add(&v->tick, 1) + 1);
+    v->chains[slot] = chain;
     pthread_rwlock_unlock(&v->lock);
-    return NULL; /* not cached: caller keeps using (and frees) its own copy */
+    kt_chain_release(evicted); /* freed now, or by the last kt_verify still using it */
+    return chain;
 }

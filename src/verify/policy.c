@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "katana_tee/hex.h"
+#include "util/error.h"
 #include "verify/internal.h"
 
 void kt_policy_init(kt_policy *p) {
@@ -12,6 +13,55 @@ void kt_policy_init(kt_policy *p) {
     kt_tcb_min none = {-1, -1, -1, -1, -1};
     p->min_tcb = none;
     p->min_launch_tcb = none;
+}
+
+/* A minimum TCB component: -1 (unchecked) or 0..255. */
+static bool tcb_min_ok(const kt_tcb_min *m) {
+    const int parts[5] = {m->boot_loader, m->tee, m->snp, m->microcode, m->fmc};
+    for (size_t i = 0; i < 5; i++)
+        if (parts[i] < -1 || parts[i] > 255)
+            return false;
+    return true;
+}
+
+static bool tcb_min_any(const kt_tcb_min *m) {
+    return m->boot_loader >= 0 || m->tee >= 0 || m->snp >= 0 || m->microcode >= 0 ||
+           m->fmc >= 0;
+}
+
+kt_status kt_policy_validate(const kt_policy *p, kt_product product, kt_error *err) {
+    if (!p)
+        return kt_fail(err, KT_E_INVALID_ARG, "kt_policy_validate: no policy");
+    if (p->measurement_count > KT_POLICY_MAX_MEASUREMENTS)
+        return kt_fail(err, KT_E_INVALID_ARG, "policy: %zu measurements, at most %d",
+                       p->measurement_count, KT_POLICY_MAX_MEASUREMENTS);
+    if ((p->has_vmpl_exact && p->vmpl_exact > 3) || (p->has_vmpl_max && p->vmpl_max > 3))
+        return kt_fail(err, KT_E_INVALID_ARG, "policy: a VMPL is 0..3");
+    if (p->has_vmpl_exact && p->has_vmpl_max && p->vmpl_exact > p->vmpl_max)
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "policy: \"vmpl\" %u is above \"max_vmpl\" %u: no report can satisfy both",
+                       p->vmpl_exact, p->vmpl_max);
+    uint64_t both = p->required_platform_bits & p->forbidden_platform_bits;
+    if (both)
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "policy: PLATFORM_INFO bits 0x%llx are both required and forbidden",
+                       (unsigned long long)both);
+    if ((unsigned)p->signer > KT_SIGNER_REQUIRE_VLEK)
+        return kt_fail(err, KT_E_INVALID_ARG, "policy: unknown signer requirement %d",
+                       (int)p->signer);
+    if ((p->has_min_tcb && (!tcb_min_ok(&p->min_tcb) || !tcb_min_any(&p->min_tcb))) ||
+        (p->has_min_launch_tcb &&
+         (!tcb_min_ok(&p->min_launch_tcb) || !tcb_min_any(&p->min_launch_tcb))))
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "policy: a minimum TCB needs at least one component, each 0..255");
+    bool fmc = (p->has_min_tcb && p->min_tcb.fmc >= 0) ||
+               (p->has_min_launch_tcb && p->min_launch_tcb.fmc >= 0);
+    if (fmc && (product == KT_PRODUCT_MILAN || product == KT_PRODUCT_GENOA))
+        return kt_fail(err, KT_E_INVALID_ARG,
+                       "policy: a minimum \"fmc\" is set but a %s report has no FMC component "
+                       "(Turin only)",
+                       kt_product_name(product));
+    return KT_OK;
 }
 
 static void check_measurement(const kt_policy *p, const kt_report *r, kt_check *c) {
@@ -235,4 +285,45 @@ void kt_policy_evaluate(const kt_policy *policy, const kt_report *report, kt_che
     check_min_tcb(policy, report, &checks[KT_CHECK_MIN_TCB]);
     check_identity(policy, report, &checks[KT_CHECK_IDENTITY]);
     check_platform(policy, report, &checks[KT_CHECK_PLATFORM]);
+}
+
+/*
+ * A mock quote carries no report: every constraint the policy sets fails (it
+ * cannot be met), and the checks the policy leaves at their defaults are
+ * skipped, named as such. Nothing passes.
+ */
+void kt_policy_evaluate_mock(const kt_policy *p, kt_check *checks) {
+    static const char none[] = "mock quote: no report, so no %s to check";
+    static const char unmet[] = "mock quote has no %s: the policy's %s cannot be met";
+    struct {
+        kt_check_id id;
+        bool constrained;
+        const char *field, *key;
+    } items[] = {
+        {KT_CHECK_MEASUREMENT, p->measurement_count > 0, "MEASUREMENT", "\"measurements\""},
+        {KT_CHECK_DEBUG, false, "guest policy", ""},
+        {KT_CHECK_MIGRATION, false, "guest policy", ""},
+        {KT_CHECK_GUEST_POLICY,
+         p->require_single_socket || p->has_min_abi || !p->allow_smt, "guest policy",
+         "guest-policy requirements"},
+        {KT_CHECK_VMPL, p->has_vmpl_exact || p->has_vmpl_max, "VMPL", "VMPL limit"},
+        {KT_CHECK_MIN_TCB,
+         p->has_min_tcb || p->has_min_launch_tcb || p->has_min_firmware || p->has_min_guest_svn,
+         "TCB", "minimums"},
+        {KT_CHECK_IDENTITY,
+         p->has_host_data || p->has_id_key_digest || p->has_author_key_digest ||
+             p->has_family_id || p->has_image_id || p->has_report_id || p->has_chip_id,
+         "identity fields", "identity values"},
+        {KT_CHECK_PLATFORM, p->required_platform_bits || p->forbidden_platform_bits,
+         "PLATFORM_INFO", "platform bits"},
+        {KT_CHECK_SIGNER, p->signer != KT_SIGNER_EITHER, "signing key", "\"signer\""},
+        {KT_CHECK_REVOCATION, p->require_crl, "certificate chain", "revocation requirement"},
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        kt_check *c = &checks[items[i].id];
+        if (items[i].constrained)
+            kt_check_set(c, KT_RESULT_FAIL, KT_E_POLICY, unmet, items[i].field, items[i].key);
+        else if (items[i].id != KT_CHECK_SIGNER && items[i].id != KT_CHECK_REVOCATION)
+            kt_check_set(c, KT_RESULT_SKIPPED, KT_OK, none, items[i].field);
+    }
 }

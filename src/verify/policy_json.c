@@ -41,6 +41,10 @@ static kt_status want_tcb(json_t *v, const char *key, const char *what, kt_tcb_m
     if (!json_is_object(v))
         return kt_fail(err, KT_E_PARSE, "%s: \"%s\" must be an object of TCB components", what,
                        key);
+    if (json_object_size(v) == 0)
+        return kt_fail(err, KT_E_PARSE,
+                       "%s: \"%s\" is empty: it would constrain nothing (leave the key out)",
+                       what, key);
     kt_tcb_min m = {-1, -1, -1, -1, -1};
     const char *k;
     json_t *x;
@@ -86,10 +90,14 @@ static kt_status want_version(json_t *v, const char *key, const char *what, int 
 
 static kt_status want_platform_bits(json_t *v, const char *key, const char *what, uint64_t *out,
                                     kt_error *err) {
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
         *out = (uint64_t)json_integer_value(v);
         return KT_OK;
     }
+    if (json_is_integer(v) || (json_is_array(v) && json_array_size(v) == 0))
+        return kt_fail(err, KT_E_PARSE,
+                       "%s: \"%s\" names no bit: it would constrain nothing (leave the key out)",
+                       what, key);
     if (!json_is_array(v))
         return kt_fail(err, KT_E_PARSE,
                        "%s: \"%s\" must be a list of PLATFORM_INFO bit names or a number", what,
@@ -99,6 +107,10 @@ static kt_status want_platform_bits(json_t *v, const char *key, const char *what
     json_t *x;
     json_array_foreach(v, i, x) {
         const char *name = json_string_value(x);
+        /* AMD's ABI names bit 4 CIPHERTEXT_HIDING_DRAM_EN; the report decoder's short
+         * name CIPHERTEXT_HIDING_EN is accepted as well. */
+        if (name && strcmp(name, "CIPHERTEXT_HIDING_DRAM_EN") == 0)
+            name = "CIPHERTEXT_HIDING_EN";
         const kt_bit_name *b = kt_platform_info_bit_names();
         while (b->name && (!name || strcmp(b->name, name) != 0))
             b++;
@@ -120,6 +132,11 @@ static kt_status apply_key(kt_policy *p, const char *k, json_t *v, const char *w
         if (!json_is_array(v) || json_array_size(v) > KT_POLICY_MAX_MEASUREMENTS)
             return kt_fail(err, KT_E_PARSE, "%s: \"measurements\" must be a list of at most %d "
                            "hex digests", what, KT_POLICY_MAX_MEASUREMENTS);
+        if (json_array_size(v) == 0)
+            return kt_fail(err, KT_E_PARSE,
+                           "%s: \"measurements\" is an empty allow-list: no measurement could "
+                           "pass (leave the key out to not check it)",
+                           what);
         size_t i;
         json_t *x;
         json_array_foreach(v, i, x) {
@@ -258,6 +275,8 @@ kt_status kt_policy_parse_json(const char *text, size_t len, const char *what, k
         }
     }
     json_decref(root);
+    if (st == KT_OK && (st = kt_policy_validate(&p, KT_PRODUCT_UNKNOWN, err)) != KT_OK)
+        kt_fail_context(err, st, "%s", what);
     if (st == KT_OK)
         *policy = p;
     return st;

@@ -12,7 +12,7 @@
 #include "verify/internal.h"
 
 static const char *verdict_word(const kt_verdict *v) {
-    if (v->untrusted_mock && v->valid)
+    if (v->untrusted_mock)
         return "UNTRUSTED";
     return v->valid ? "VALID" : "INVALID";
 }
@@ -38,6 +38,40 @@ static bool appendf(kt_buf *b, const char *fmt, ...) {
     return kt_buf_append(b, line, strlen(line));
 }
 
+/* "; skipped: a, b" for the checks with this result (nothing when none). */
+static bool append_names(kt_buf *b, const kt_verdict *v, kt_check_result result,
+                         const char *label) {
+    bool ok = true, any = false;
+    for (int i = 0; i < KT_CHECK_COUNT; i++) {
+        if (v->checks[i].result != result)
+            continue;
+        ok &= appendf(b, "%s%s", any ? ", " : label, kt_check_name((kt_check_id)i));
+        any = true;
+    }
+    return ok;
+}
+
+/* The second line: which state the verdict is about. */
+static bool append_state(kt_buf *b, const kt_verdict *v) {
+    const kt_check *rd = &v->checks[KT_CHECK_REPORT_DATA];
+    char block[48] = "";
+    if (v->has_block_number)
+        snprintf(block, sizeof block, "block %llu (from the envelope), ",
+                 (unsigned long long)v->block_number);
+    if (v->has_state) {
+        char root[KT_FELT_HEX_MAX], hash[KT_FELT_HEX_MAX];
+        kt_felt_to_hex(&v->state_root, root);
+        kt_felt_to_hex(&v->block_hash, hash);
+        return appendf(b, "state: %sblock hash %s, state root %s (report data %s)\n", block,
+                       hash, root, kt_check_result_name(rd->result));
+    }
+    if (rd->result == KT_RESULT_PASS)
+        return appendf(b, "state: %sthe expected 64 bytes of report data (no state root or "
+                          "block hash given)\n", block);
+    return appendf(b, "state: %snone checked (report data %s)\n", block,
+                   kt_check_result_name(rd->result));
+}
+
 kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     if (!v || !out)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_verdict_to_text: bad argument");
@@ -48,15 +82,21 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     for (int i = 0; i < KT_CHECK_COUNT; i++)
         failed += v->checks[i].result == KT_RESULT_FAIL;
     if (v->untrusted_mock)
-        ok &= appendf(&b, "%s — mock quote: %s; no hardware attestation\n", verdict_word(v),
-                      v->valid ? "report data matches" : "report data does not match");
+        ok &= appendf(&b, "%s — mock quote: report data matches; no hardware attestation, "
+                          "not valid", verdict_word(v));
     else if (v->valid)
-        ok &= appendf(&b, "%s — SEV-SNP report from a %s chip, signed by its %s; root: %s\n",
+        ok &= appendf(&b, "%s — SEV-SNP report from a %s chip, signed by its %s; root: %s",
                       verdict_word(v), kt_product_name(v->product),
                       kt_signing_key_name(v->signer), v->root_label);
-    else
-        ok &= appendf(&b, "%s — %d check%s failed\n", verdict_word(v), failed,
+    else {
+        ok &= appendf(&b, "%s — %d check%s failed", verdict_word(v), failed,
                       failed == 1 ? "" : "s");
+        ok &= append_names(&b, v, KT_RESULT_FAIL, " (") && (!failed || appendf(&b, ")"));
+        ok &= append_names(&b, v, KT_RESULT_NOT_RUN, "; not run: ");
+    }
+    ok &= append_names(&b, v, KT_RESULT_SKIPPED, "; skipped: ");
+    ok &= appendf(&b, "\n");
+    ok &= append_state(&b, v);
     if (v->valid && v->trust == KT_TRUST_CALLER_ROOT)
         ok &= appendf(&b, "WARNING: the root is one you trusted explicitly, not AMD's: this is "
                           "not evidence of genuine AMD hardware\n");
@@ -87,6 +127,28 @@ static json_t *hex_string(const uint8_t *p, size_t n) {
     char buf[2 * 64 + 1];
     kt_hex_encode(p, n, buf);
     return json_string(buf);
+}
+
+static json_t *names_with(const kt_verdict *v, kt_check_result result) {
+    json_t *a = json_array();
+    for (int i = 0; a && i < KT_CHECK_COUNT; i++)
+        if (v->checks[i].result == result)
+            json_array_append_new(a, json_string(kt_check_name((kt_check_id)i)));
+    return a;
+}
+
+/* {state_root, block_hash, block_number}: what the report data was checked against. */
+static json_t *state_json(const kt_verdict *v) {
+    if (!v->has_state && !v->has_block_number)
+        return json_null();
+    char root[KT_FELT_HEX_MAX], hash[KT_FELT_HEX_MAX];
+    kt_felt_to_hex(&v->state_root, root);
+    kt_felt_to_hex(&v->block_hash, hash);
+    return json_pack("{s:o, s:o, s:o}", "state_root",
+                     v->has_state ? json_string(root) : json_null(), "block_hash",
+                     v->has_state ? json_string(hash) : json_null(), "block_number",
+                     v->has_block_number ? json_integer((json_int_t)v->block_number)
+                                         : json_null());
 }
 
 kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
@@ -121,9 +183,9 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
         key[i] = '\0';
         json_object_set_new(certs, key, json_string(v->origin[r]));
     }
-    json_object_set_new(o, "verdict", json_string(v->untrusted_mock && v->valid ? "untrusted"
-                                                  : v->valid                    ? "valid"
-                                                                                : "invalid"));
+    json_object_set_new(o, "verdict", json_string(v->untrusted_mock ? "untrusted"
+                                                  : v->valid        ? "valid"
+                                                                    : "invalid"));
     json_object_set_new(o, "valid", json_boolean(v->valid));
     json_object_set_new(o, "trust", json_string(trust_name(v->trust)));
     json_object_set_new(o, "root", json_string(v->root_label));
@@ -132,6 +194,9 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
                                                                : "none"));
     json_object_set_new(o, "failed", failed);
     failed = NULL;
+    json_object_set_new(o, "skipped", names_with(v, KT_RESULT_SKIPPED));
+    json_object_set_new(o, "not_run", names_with(v, KT_RESULT_NOT_RUN));
+    json_object_set_new(o, "state", state_json(v));
     json_object_set_new(o, "checks", checks);
     checks = NULL;
     json_object_set_new(o, "certificates", certs);

@@ -212,7 +212,7 @@ kt_status kt_parse_time(const char *text, time_t *out, kt_error *err) {
         if ((size_t)n < len && strcmp(text + n, "Z") != 0)
             goto bad;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
         goto bad;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -220,7 +220,13 @@ kt_status kt_parse_time(const char *text, time_t *out, kt_error *err) {
     tm.tm_hour = h;
     tm.tm_min = mi;
     tm.tm_sec = s;
-    *out = timegm(&tm);
+    time_t t = timegm(&tm);
+    struct tm back;
+    /* timegm normalises 2026-02-30 to March 2nd: a date that does not exist is refused. */
+    if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
+        return kt_fail(err, KT_E_PARSE, "time '%s': %04d-%02d-%02d is not a date", text, y, mo,
+                       d);
+    *out = t;
     return KT_OK;
 bad:
     return kt_fail(err, KT_E_PARSE,

@@ -54,19 +54,19 @@ srv=$!
 for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$tmp/port")"
 
-expect 0 "sharding answer (mock quote, allowed)" -- $K attest --rpc "$URL" --schema v1 --block "$sblock" --prev "$sprev" --allow-mock --chain-id SN_MAIN
+expect 4 "sharding answer (mock quote, allowed: untrusted, exit 4)" -- $K attest --rpc "$URL" --schema v1 --block "$sblock" --prev "$sprev" --allow-mock --chain-id SN_MAIN
 has "$tmp/out" "^UNTRUSTED" "mock answer is untrusted"
 has "$tmp/out" "pass *report_data *report data\[0..32\] = sharding commitment" "sharding commitment checked"
 expect 1 "mock quote refused without --allow-mock" -- $K attest --rpc "$URL" --schema v1 --block "$sblock" --prev "$sprev"
-expect 0 "event proof, sharding: bound" -- $K attest --rpc "$URL" --block "$sblock" --prev "$sprev" --event "$sblock:39" --allow-mock --chain-id SN_MAIN
+expect 4 "event proof, sharding: bound" -- $K attest --rpc "$URL" --block "$sblock" --prev "$sprev" --event "$sblock:39" --allow-mock --chain-id SN_MAIN
 has "$tmp/out" "event $sblock:39: proof verifies" "event verified"
 has "$tmp/out" "which the report binds (sharding mode)" "bound in sharding mode"
-expect 0 "event proof, index 0" -- $K attest --rpc "$URL" --event "$sblock:0" --prev "$sprev" --allow-mock
+expect 4 "event proof, index 0" -- $K attest --rpc "$URL" --event "$sblock:0" --prev "$sprev" --allow-mock
 expect 1 "tampered event proof" -- $K attest --rpc "$URL" --event "$sblock:19" --prev "$sprev" --allow-mock
 has "$tmp/out" "event $sblock:19: INVALID — eventHash differs from the hash of the returned event fields" "event failure named"
 expect 3 "event proof the server cannot give" -- $K attest --rpc "$URL" --event "$sblock:7" --prev "$sprev" --allow-mock
 has "$tmp/err" "error 103" "server error 103 shown"
-expect 0 "--json with --event keeps stdout JSON" -- $K attest --rpc "$URL" --event "$sblock:39" --prev "$sprev" --allow-mock --json
+expect 4 "--json with --event keeps stdout JSON" -- $K attest --rpc "$URL" --event "$sblock:39" --prev "$sprev" --allow-mock --json
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" && ok || bad "--json output is JSON"
 has "$tmp/err" "proof verifies" "event line on stderr with --json"
 
@@ -74,7 +74,7 @@ expect 1 "server answers another block" -- $K attest --rpc "$URL" --schema v1 --
 has "$tmp/err" "asked for block 5, the answer attests blockNumber" "other block named"
 expect 3 "missing block" -- $K attest --rpc "$URL" --schema v1 --block 99 --allow-mock
 has "$tmp/err" "error 102" "server error 102 shown"
-expect 0 "--save writes the result" -- $K attest --rpc "$URL" --schema v1 --block "$sblock" --prev "$sprev" --allow-mock --save "$tmp/saved.json"
+expect 4 "--save writes the result" -- $K attest --rpc "$URL" --schema v1 --block "$sblock" --prev "$sprev" --allow-mock --save "$tmp/saved.json"
 $K report-data --schema v1 --attestation "$tmp/saved.json" >/dev/null && ok || bad "saved result is a BlockAttestation"
 
 # appchain with a sim quote: the event proof is named as not bound by the report

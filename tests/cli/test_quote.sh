@@ -145,5 +145,35 @@ else
   check "sev-snp not built: --out not created" test ! -e "$tmp/snp.bin"
 fi
 
+# ---- the envelopes users have: xxd -p hex, base64, configfs-tsm JSON ---------------------------
+FX="$KT_SHARED/fixtures/snp"
+xxd -p "$FX/milan-v2-virtee/report.bin" >"$tmp/wrapped.hex"
+run show "$tmp/wrapped.hex"
+check "xxd -p hex (whitespace inside) is a quote" test "$rc" = 0
+base64 "$FX/milan-v2-virtee/report.bin" >"$tmp/report.b64"
+run show "$tmp/report.b64" --json
+check "base64 is a quote" test "$rc" = 0
+check "base64 is named as such" grep -q '"encoding": "base64"' "$tmp/stdout"
+python3 - "$FX/genoa-v3-tsm-veraison" "$tmp/tsm.json" <<'PY'
+import base64, json, sys
+d = sys.argv[1]
+json.dump({"outblob": base64.b64encode(open(d + "/outblob", "rb").read()).decode(),
+           "auxblob": open(d + "/auxblob", "rb").read().hex()}, open(sys.argv[2], "w"))
+PY
+run verify "$tmp/tsm.json" --at 2026-11-24 --skip-report-data
+check "configfs-tsm JSON {outblob, auxblob} verifies with its certificate table" test "$rc" = 0
+echo '{"outblob": "AAAA", "extra": 1}' >"$tmp/tsm-bad.json"
+run show "$tmp/tsm-bad.json"
+check "configfs-tsm JSON with an unknown member: exit 2" test "$rc" = 2
+printf 'QUJD$$==\n' >"$tmp/bad.b64"
+run show "$tmp/bad.b64"
+check "neither hex nor base64: exit 2" test "$rc" = 2
+
+# ---- contradictory options are usage errors --------------------------------------------------------
+run quote --attester mock --state-root 0x1 --block-hash 0x2 --out ""
+check "--out '': exit 2" test "$rc" = 2
+run quote --attester mock --state-root 0x1 --state-root 0x3 --block-hash 0x2
+check "--state-root twice: exit 2" test "$rc" = 2
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -207,14 +207,14 @@ printf '{"stateRoot":"0x5747","blockHash":"0x2a0b","blockNumber":5}' > "$TMP/sta
 start_server attest_mock --schema v0 --state "$TMP/state.json" --attester mock
 attest() { set +e; "$KT_BIN" attest "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
 attest --rpc "$URL" --allow-mock
-expect "attest mock --allow-mock: valid (untrusted)" 0 "$rc"
+expect "attest mock --allow-mock: untrusted (exit 4)" 4 "$rc"
 attest --rpc "$URL"
 expect "attest mock without --allow-mock: invalid" 1 "$rc"
 attest --rpc "$URL" --allow-mock --block 6
 expect "attest a block the server cannot give: server error" 3 "$rc"
 contains "attest prints the server's error" "answered error 102: Provider error" "$(cat "$TMP/a.err")"
 attest --rpc "$URL" --allow-mock --save "$TMP/saved.json"
-expect "attest --save" 0 "$rc"
+expect "attest --save" 4 "$rc"
 expect "attest --save writes the result" 5 "$(jget "$TMP/saved.json" blockNumber)"
 stop_server "$SPID" attest_mock
 if "$KT_BIN" sim init "$TMP/sim" >/dev/null 2>&1; then

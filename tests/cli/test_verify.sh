@@ -76,7 +76,7 @@ expect 0 "--help" -- $K verify --help
 $K quote --attester mock --state-root 0x1 --block-hash 0x2 --out "$tmp/mock.bin"
 expect 1 "mock rejected" -- $K verify "$tmp/mock.bin" --state-root 0x1 --block-hash 0x2
 has "$tmp/out" "mock quote" "mock named"
-expect 0 "mock untrusted" -- $K verify "$tmp/mock.bin" --state-root 0x1 --block-hash 0x2 --allow-mock
+expect 4 "mock untrusted" -- $K verify "$tmp/mock.bin" --state-root 0x1 --block-hash 0x2 --allow-mock
 has "$tmp/out" "^UNTRUSTED" "untrusted verdict"
 expect 1 "mock wrong state" -- $K verify "$tmp/mock.bin" --state-root 0x1 --block-hash 0x3 --allow-mock
 

@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE
 #include "testutil.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "katana_tee/quote.h"
 #include "katana_tee/sim.h"
 #include "katana_tee/verify.h"
+#include "verify/internal.h"
 #include "verify/x509util.h"
 
 #define FX "fixtures/snp/"
@@ -401,9 +403,25 @@ static void test_mock_quotes(void **state) {
     assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_UNTRUSTED_QUOTE);
     assert_false(vd->valid);
     o.allow_mock = true;
-    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_OK);
-    assert_true(vd->valid && vd->untrusted_mock);
+    /* accepted as untrusted: never valid, never KT_OK */
+    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_UNTRUSTED_QUOTE);
+    assert_true(!vd->valid && vd->untrusted_mock);
     assert_int_equal(vd->trust, KT_TRUST_NONE);
+    assert_int_equal(vd->checks[KT_CHECK_SIGNATURE].result, KT_RESULT_NOT_RUN);
+    char *json = NULL;
+    assert_int_equal(kt_verdict_to_json(vd, &json, &err), KT_OK);
+    assert_non_null(strstr(json, "\"valid\": false"));
+    assert_non_null(strstr(json, "\"verdict\": \"untrusted\""));
+    free(json);
+    /* a policy that lists measurements cannot be met by a mock quote */
+    kt_policy pol;
+    kt_policy_init(&pol);
+    pol.measurement_count = 1;
+    o.policy = &pol;
+    assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_POLICY);
+    assert_false(vd->valid || vd->untrusted_mock);
+    assert_int_equal(vd->checks[KT_CHECK_MEASUREMENT].result, KT_RESULT_FAIL);
+    o.policy = NULL;
     o.block_hash = kt_felt_from_u64(3);
     assert_int_equal(kt_verify(v, q, &o, vd, &err), KT_E_REPORT_DATA);
     free(vd);
@@ -475,6 +493,7 @@ typedef struct sim_case {
     bool trust_sim;
     kt_policy policy;
     time_t time;
+    bool skip_report_data; /* instead of the expected report data */
 } sim_case;
 
 static void sim_case_init(sim_case *sc, const sim_env *env) {
@@ -516,7 +535,8 @@ static kt_status sim_verify(const sim_case *sc, kt_verdict *vd) {
     o.has_time = true;
     o.at = sc->time;
     memcpy(o.report_data, rd, 64);
-    o.has_report_data = true;
+    o.has_report_data = !sc->skip_report_data;
+    o.skip_report_data = sc->skip_report_data;
     kt_status st = kt_verify(v, q, &o, vd, &err);
     kt_verifier_free(&v);
     kt_certs_free(&c);
@@ -560,6 +580,234 @@ static void test_sim_trust(void **state) {
         sc.trust_sim = false; /* AMD's pinned roots alone */
         expect_fail(&sc, KT_CHECK_ROOT, KT_E_UNTRUSTED_ROOT, "sim chain, pinned roots only");
     }
+}
+
+/* ---- verdict honesty: every way a check can be skipped is named, never passed ------------ */
+
+typedef enum skip_setup {
+    SKIP_REPORT_DATA, /* --skip-report-data */
+    SKIP_NO_CRL,      /* no CRL, revocation not required */
+    SKIP_DEFAULT_POLICY, /* the policy constrains neither measurement, VMPL, TCB, ids, platform */
+    SKIP_MASKED_CHIP, /* MASK_CHIP_KEY with a zero CHIP_ID */
+    SKIP_VLEK,        /* a VLEK is not chip-specific */
+} skip_setup;
+
+typedef struct skip_case {
+    const char *what;
+    skip_setup setup;
+    kt_check_id id;
+} skip_case;
+
+/* As data: adding a way to skip means adding a row. */
+static const skip_case skip_cases[] = {
+    {"state binding skipped on request", SKIP_REPORT_DATA, KT_CHECK_REPORT_DATA},
+    {"no CRL and revocation not required", SKIP_NO_CRL, KT_CHECK_REVOCATION},
+    {"no expected measurement", SKIP_DEFAULT_POLICY, KT_CHECK_MEASUREMENT},
+    {"VMPL not constrained", SKIP_DEFAULT_POLICY, KT_CHECK_VMPL},
+    {"no minimum TCB", SKIP_DEFAULT_POLICY, KT_CHECK_MIN_TCB},
+    {"no identity values", SKIP_DEFAULT_POLICY, KT_CHECK_IDENTITY},
+    {"PLATFORM_INFO not constrained", SKIP_DEFAULT_POLICY, KT_CHECK_PLATFORM},
+    {"CHIP_ID masked by the host", SKIP_MASKED_CHIP, KT_CHECK_CHIP_BINDING},
+    {"VLEK leaf", SKIP_VLEK, KT_CHECK_CHIP_BINDING},
+};
+
+static void test_verdict_names_every_skip(void **state) {
+    (void)state;
+    kt_verdict *vd = malloc(sizeof *vd);
+    for (size_t i = 0; i < sizeof skip_cases / sizeof skip_cases[0]; i++) {
+        const skip_case *k = &skip_cases[i];
+        sim_case sc;
+        sim_case_init(&sc, k->setup == SKIP_VLEK ? &sim_vlek : &sim_milan);
+        sc.skip_report_data = k->setup == SKIP_REPORT_DATA;
+        sc.params.mask_chip_id = k->setup == SKIP_MASKED_CHIP;
+        kt_status st = sim_verify(&sc, vd);
+        const kt_check *c = &vd->checks[k->id];
+        if (c->result != KT_RESULT_SKIPPED)
+            fail_msg("%s: %s is %s, not skipped (%s)", k->what, kt_check_name(k->id),
+                     kt_check_result_name(c->result), c->detail);
+        /* a skip leaves the verdict valid (exit 0), but it is said, not hidden */
+        assert_int_equal(st, KT_OK);
+        assert_true(vd->valid);
+        char *text = NULL, *json = NULL;
+        kt_error err = {0};
+        assert_int_equal(kt_verdict_to_text(vd, &text, &err), KT_OK);
+        assert_int_equal(kt_verdict_to_json(vd, &json, &err), KT_OK);
+        char *nl = strchr(text, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        const char *skipped = strstr(text, "; skipped: ");
+        if (!skipped || !strstr(skipped, kt_check_name(k->id)))
+            fail_msg("%s: first line does not name %s: %s", k->what, kt_check_name(k->id), text);
+        char line[300];
+        snprintf(line, sizeof line, "skipped  %s", kt_check_name(k->id));
+        assert_non_null(strstr(nl + 1, line)); /* its own line says skipped, not pass */
+        json_error_t je;
+        json_t *o = json_loads(json, 0, &je);
+        assert_non_null(o);
+        json_t *list = json_object_get(o, "skipped");
+        bool named = false;
+        size_t j;
+        json_t *x;
+        json_array_foreach(list, j, x) named |= strcmp(json_string_value(x), kt_check_name(k->id)) == 0;
+        if (!named)
+            fail_msg("%s: JSON \"skipped\" does not name %s", k->what, kt_check_name(k->id));
+        json_array_foreach(json_object_get(o, "checks"), j, x) {
+            if (strcmp(json_string_value(json_object_get(x, "name")), kt_check_name(k->id)) == 0)
+                assert_string_equal(json_string_value(json_object_get(x, "result")), "skipped");
+        }
+        json_decref(o);
+        free(text);
+        free(json);
+    }
+    free(vd);
+}
+
+
+/* ---- the chain cache: nothing per caller in it, least recently used evicted ------------- */
+
+/* A sim certificate set whose objects claim to come from `where`. */
+static kt_certs *sim_certs(const sim_env *env, const uint8_t *leaf, size_t leaf_len,
+                           const char *where) {
+    kt_error err = {0};
+    kt_certs *c = NULL;
+    char o[3][64];
+    snprintf(o[0], sizeof o[0], "%s/ark.pem", where);
+    snprintf(o[1], sizeof o[1], "%s/ask.pem", where);
+    snprintf(o[2], sizeof o[2], "%s/vcek.pem", where);
+    const kt_sim_info *in = &env->info;
+    assert_int_equal(kt_certs_new(&c, &err), KT_OK);
+    assert_int_equal(kt_certs_add(c, KT_ROLE_ARK, in->ark_der, in->ark_der_len, o[0], false, &err), KT_OK);
+    assert_int_equal(kt_certs_add(c, KT_ROLE_AUTO, in->ca_der, in->ca_der_len, o[1], false, &err), KT_OK);
+    assert_int_equal(kt_certs_add(c, KT_ROLE_AUTO, leaf ? leaf : in->leaf_der,
+                                  leaf ? leaf_len : in->leaf_der_len, o[2], false, &err), KT_OK);
+    return c;
+}
+
+static kt_status verify_with(kt_verifier *v, const kt_quote *q, const kt_certs *c, kt_verdict *vd) {
+    kt_error err = {0};
+    kt_verify_opts o;
+    kt_verify_opts_init(&o);
+    o.certs = c;
+    o.skip_report_data = true;
+    o.has_time = true;
+    o.at = at("2026-11-24T00:00:00Z");
+    return kt_verify(v, q, &o, vd, &err);
+}
+
+static kt_quote *sim_quote_of(const sim_env *env) {
+    kt_error err = {0};
+    uint8_t rd[64] = {7};
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    kt_sim_params p;
+    kt_sim_params_default(env->sim, &p);
+    if (kt_sim_quote(env->sim, &p, rd, &bytes, &len, false, &err) != KT_OK)
+        fail_msg("sim quote: %s", err.message);
+    kt_quote *q = quote_from_bytes(bytes, len);
+    kt_bytes_free(bytes);
+    return q;
+}
+
+static void test_cache_origins_per_caller(void **state) {
+    (void)state;
+    kt_error err = {0};
+    kt_verifier *v = NULL;
+    assert_int_equal(kt_verifier_new(&v, &err), KT_OK);
+    assert_int_equal(kt_verifier_add_trust_root(v, sim_milan.info.ark_der,
+                                                sim_milan.info.ark_der_len, "sim root", &err), KT_OK);
+    kt_quote *q = sim_quote_of(&sim_milan);
+    kt_certs *first = sim_certs(&sim_milan, NULL, 0, "/first-caller");
+    kt_certs *second = sim_certs(&sim_milan, NULL, 0, "/second-caller");
+    kt_verdict *vd = malloc(sizeof *vd);
+    assert_int_equal(verify_with(v, q, first, vd), KT_OK);
+    assert_non_null(strstr(vd->checks[KT_CHECK_LEAF].detail, "/first-caller/vcek.pem"));
+    assert_int_equal(kt_verifier_cached_chains(v), 1);
+    /* the same chain from other files: a cache hit that names this caller's files only */
+    assert_int_equal(verify_with(v, q, second, vd), KT_OK);
+    assert_int_equal(kt_verifier_cached_chains(v), 1);
+    for (int i = KT_CHECK_ROOT; i <= KT_CHECK_LEAF; i++) {
+        assert_null(strstr(vd->checks[i].detail, "first-caller"));
+        assert_non_null(strstr(vd->checks[i].detail, "/second-caller/"));
+    }
+    free(vd);
+    kt_certs_free(&first);
+    kt_certs_free(&second);
+    kt_quote_free(&q);
+    kt_verifier_free(&v);
+}
+
+static bool cached(kt_verifier *v, const kt_sim_info *in, const uint8_t *leaf, size_t leaf_len) {
+    uint8_t key[32];
+    assert_true(kt_chain_key(in->ark_der, in->ark_der_len, in->ca_der, in->ca_der_len, leaf,
+                             leaf_len, key));
+    const kt_chain *c = kt_verifier_lookup(v, key);
+    kt_chain_release(c);
+    return c != NULL;
+}
+
+typedef struct churn_job {
+    kt_verifier *v;
+    const kt_quote *q;
+    kt_certs *certs[3];
+    int valid;
+} churn_job;
+
+static void *churn(void *arg) {
+    churn_job *job = arg;
+    kt_verdict *vd = malloc(sizeof *vd);
+    for (int i = 0; i < 30; i++)
+        job->valid += verify_with(job->v, job->q, job->certs[i % 3], vd) == KT_OK;
+    free(vd);
+    return NULL;
+}
+
+static void test_cache_lru_fills_and_evicts(void **state) {
+    (void)state;
+    kt_error err = {0};
+    const kt_sim_info *in = &sim_milan.info;
+    kt_verifier *v = NULL;
+    assert_int_equal(kt_verifier_new(&v, &err), KT_OK);
+    assert_int_equal(kt_verifier_add_trust_root(v, in->ark_der, in->ark_der_len, "sim root", &err), KT_OK);
+    kt_verifier_set_cache_max(v, 2);
+    kt_quote *q = sim_quote_of(&sim_milan);
+    /* three leaves with the same key but other validity windows: three chains */
+    uint8_t *leaf[3];
+    size_t len[3];
+    kt_certs *certs[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(kt_sim_issue_leaf(sim_milan.sim, NULL, NULL, at("2026-01-01") + i,
+                                           0, &leaf[i], &len[i], &err), KT_OK);
+        certs[i] = sim_certs(&sim_milan, leaf[i], len[i], "/lru");
+    }
+    kt_verdict *vd = malloc(sizeof *vd);
+    assert_int_equal(verify_with(v, q, certs[0], vd), KT_OK);
+    assert_int_equal(verify_with(v, q, certs[1], vd), KT_OK);
+    assert_int_equal(kt_verifier_cached_chains(v), 2); /* full */
+    assert_int_equal(verify_with(v, q, certs[0], vd), KT_OK); /* 0 is now the most recent */
+    assert_int_equal(verify_with(v, q, certs[2], vd), KT_OK); /* evicts 1, the least recent */
+    assert_int_equal(kt_verifier_cached_chains(v), 2);
+    assert_true(cached(v, in, leaf[0], len[0]));
+    assert_false(cached(v, in, leaf[1], len[1]));
+    assert_true(cached(v, in, leaf[2], len[2]));
+    /* evicted chains in use by other threads stay alive until they are done with them */
+    churn_job jobs[3];
+    pthread_t th[3];
+    for (int t = 0; t < 3; t++) {
+        jobs[t] = (churn_job){v, q, {certs[t % 3], certs[(t + 1) % 3], certs[(t + 2) % 3]}, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, churn, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 3; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(jobs[t].valid, 30);
+    }
+    assert_int_equal(kt_verifier_cached_chains(v), 2);
+    free(vd);
+    for (int i = 0; i < 3; i++) {
+        kt_certs_free(&certs[i]);
+        kt_bytes_free(leaf[i]);
+    }
+    kt_quote_free(&q);
+    kt_verifier_free(&v);
 }
 
 static void test_sim_bindings(void **state) {
@@ -911,14 +1159,16 @@ static void test_certs(void **state) {
     assert_non_null(strstr(err.message, "two different ASK"));
     /* a role that does not match the CN */
     st = kt_certs_add_file(c, KT_ROLE_VCEK, kt_shared_path(FX "amd-roots/genoa_ark.der"), &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
-    /* garbage */
+    assert_int_equal(st, KT_E_INVALID_ARG);
+    /* garbage and empty input are bad input (category input), naming the origin */
     st = kt_certs_add(c, KT_ROLE_AUTO, (const uint8_t *)"hello", 5, "junk", false, &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
+    assert_int_equal(st, KT_E_PARSE);
     assert_non_null(strstr(err.message, "junk"));
+    st = kt_certs_add(c, KT_ROLE_AUTO, (const uint8_t *)"", 0, "empty.pem", false, &err);
+    assert_int_equal(kt_status_category_of(st), KT_CAT_INPUT);
     /* a report is not a certificate */
     st = kt_certs_add_file(c, KT_ROLE_AUTO, kt_shared_path(FX "milan-v2-virtee/report.bin"), &err);
-    assert_int_equal(st, KT_E_CERT_FORMAT);
+    assert_int_equal(st, KT_E_PARSE);
     /* a CRL is recognised */
     add_shared(c, KT_ROLE_AUTO, FX "milan-v5-gcp-atakit/milan.crl.der");
     assert_true(kt_certs_has(c, KT_ROLE_CRL));
@@ -928,6 +1178,9 @@ static void test_certs(void **state) {
     char *dir = kt_test_mkdtemp();
     assert_int_equal(kt_certs_new(&c, &err), KT_OK);
     assert_int_equal(kt_certs_add_dir(c, dir, &err), KT_E_NOT_FOUND);
+    /* a file where a folder belongs is bad input, not an I/O failure */
+    assert_int_equal(kt_certs_add_dir(c, kt_shared_path(FX "amd-roots/milan_ark.der"), &err),
+                     KT_E_INVALID_ARG);
     kt_certs_free(&c);
     kt_test_rmtree(dir);
     free(dir);
@@ -945,6 +1198,9 @@ int main(void) {
         cmocka_unit_test(test_certs),
         cmocka_unit_test(test_sim_trust),
         cmocka_unit_test(test_sim_bindings),
+        cmocka_unit_test(test_verdict_names_every_skip),
+        cmocka_unit_test(test_cache_origins_per_caller),
+        cmocka_unit_test(test_cache_lru_fills_and_evicts),
         cmocka_unit_test(test_sim_revocation),
         cmocka_unit_test(test_sim_policy),
         cmocka_unit_test(test_sim_hostile_reports),
