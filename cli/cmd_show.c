@@ -1,5 +1,7 @@
 /* katana-tee show: decode a quote and print what it says. */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -9,6 +11,8 @@
 #include "katana_tee/hex.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
+#include "katana_tee/verify.h"
+#include "verify/internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -19,7 +23,7 @@ static int run(int argc, char **argv);
 const kt_cli_command kt_cli_cmd_show = {
     "show",
     "decode a quote (SEV-SNP report, certificate table, mock) and print it",
-    "usage: katana-tee show QUOTE [--json] [--product P] [--lenient]\n\n"
+    "usage: katana-tee show QUOTE [--json] [--product P] [--lenient] [--export-certs DIR]\n\n"
     "Reads QUOTE (a file, or - for standard input) and detects its envelope: a raw\n"
     "1184-byte SEV-SNP report, a report followed by its certificate table, hex text\n"
     "(with or without 0x), the JSON result of tee_generateQuote (or a whole JSON-RPC\n"
@@ -34,6 +38,10 @@ const kt_cli_command kt_cli_cmd_show = {
     "                  bytes set, VMPL or signing key out of range, ...) instead of\n"
     "                  stopping at the first; the output is printed, but the exit\n"
     "                  status is still 2 when any anomaly was found\n"
+    "  --export-certs DIR\n"
+    "                  write the certificate table's entries to DIR (created if\n"
+    "                  missing) as ark, ask (asvk), vcek (vlek) .der or .pem, as\n"
+    "                  'snpguest certificates' does; other entries as GUID.bin\n"
     "  -h, --help      this text\n\n"
     "exit status: 0 decoded (strictly valid), 2 bad usage or malformed quote\n"
     "(one line on stderr), 3 I/O failure.\n",
@@ -104,10 +112,13 @@ static json_t *cert_table_json(const kt_cert_table *t) {
         const kt_cert_entry *e = &t->entries[i];
         char guid[33];
         kt_hex_encode(e->guid, 16, guid);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "kind",
-                                           kt_cert_kind_name(e->kind), "guid", guid, "format",
-                                           e->is_pem ? "PEM" : "DER", "size",
-                                           (json_int_t)e->len));
+        json_t *item = json_pack("{s:s, s:s, s:s, s:I}", "kind", kt_cert_kind_name(e->kind),
+                                 "guid", guid, "format", e->is_pem ? "PEM" : "DER", "size",
+                                 (json_int_t)e->len);
+        kt_cert_info ci;
+        if (item && kt_cert_info_get(e->data, e->len, &ci, NULL) == KT_OK)
+            json_object_set_new(item, "certificate", kt_cert_info_json(&ci));
+        json_array_append_new(a, item);
     }
     return a;
 }
@@ -210,6 +221,14 @@ static int print_text(const char *cmd, const kt_quote *q, const char *report_tex
                 bprintf(&b, &ok, "  %-6s %s  %6zu bytes  guid %.8s-%.4s-%.4s-%.4s-%.12s\n",
                         kt_cert_kind_name(e->kind), e->is_pem ? "PEM" : "DER", e->len, guid,
                         guid + 8, guid + 12, guid + 16, guid + 20);
+                kt_cert_info ci;
+                char line[400];
+                if (kt_cert_info_get(e->data, e->len, &ci, NULL) == KT_OK) {
+                    kt_cert_info_line(&ci, line, sizeof line);
+                    bprintf(&b, &ok, "         %s\n", line);
+                } else {
+                    bprintf(&b, &ok, "         (not an X.509 certificate)\n");
+                }
             }
         }
     }
@@ -224,6 +243,35 @@ static int print_text(const char *cmd, const kt_quote *q, const char *report_tex
     return st == KT_OK ? KT_EXIT_OK : kt_cli_fail(cmd, &err);
 }
 
+/* ---- --export-certs ----------------------------------------------------------------- */
+
+/* Write each table entry to dir/NAME.der|pem (NAME from the certificate's own CN). */
+static int export_certs(const char *cmd, const char *dir, const kt_cert_table *t) {
+    kt_error err = {0};
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        kt_fail(&err, KT_E_IO, "--export-certs: cannot create folder %s", dir);
+        return kt_cli_fail(cmd, &err);
+    }
+    for (size_t i = 0; i < t->count; i++) {
+        const kt_cert_entry *e = &t->entries[i];
+        kt_cert_info ci;
+        char name[64], path[4200], guid[33];
+        if (kt_cert_info_get(e->data, e->len, &ci, NULL) == KT_OK && ci.role != KT_ROLE_AUTO) {
+            snprintf(name, sizeof name, "%s.%s", kt_cert_role_name(ci.role), e->is_pem ? "pem" : "der");
+            for (char *p = name; *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        } else {
+            kt_hex_encode(e->guid, 16, guid);
+            snprintf(name, sizeof name, "%s.bin", guid);
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (kt_cli_write(path, e->data, e->len, &err) != KT_OK)
+            return kt_cli_fail(cmd, &err);
+        fprintf(stderr, "katana-tee %s: wrote %s\n", cmd, path);
+    }
+    return KT_EXIT_OK;
+}
+
 /* ---- the command ------------------------------------------------------------------- */
 
 static int run(int argc, char **argv) {
@@ -231,11 +279,12 @@ static int run(int argc, char **argv) {
         {"json", no_argument, NULL, 'j'},
         {"product", required_argument, NULL, 'p'},
         {"lenient", no_argument, NULL, 'l'},
+        {"export-certs", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, lenient = false;
-    const char *product_text = NULL;
+    const char *product_text = NULL, *export_dir = NULL;
     int c;
     optind = 0;
     opterr = 0;
@@ -244,6 +293,7 @@ static int run(int argc, char **argv) {
         case 'j': json = true; break;
         case 'p': product_text = optarg; break;
         case 'l': lenient = true; break;
+        case 'x': export_dir = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_show);
         default:
             return kt_cli_bad_option(argv[0], argv);
@@ -258,6 +308,7 @@ static int run(int argc, char **argv) {
         case 'j': json = true; break;
         case 'p': product_text = optarg; break;
         case 'l': lenient = true; break;
+        case 'x': export_dir = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_show);
         default:
             return kt_cli_bad_option(argv[0], argv);
@@ -319,8 +370,15 @@ static int run(int argc, char **argv) {
             goto out;
         }
     }
+    if (export_dir && !q->cert_table_bytes) {
+        kt_fail(&err, KT_E_NOT_FOUND, "--export-certs: the quote has no certificate table");
+        rc = kt_cli_fail(argv[0], &err);
+        goto out;
+    }
     rc = json ? print_json(argv[0], q, rendered, &table)
               : print_text(argv[0], q, rendered, &table);
+    if (rc == KT_EXIT_OK && export_dir)
+        rc = export_certs(argv[0], export_dir, &table);
     if (rc == KT_EXIT_OK && anomalies.count) {
         fprintf(stderr, "katana-tee %s: the report has %zu anomal%s%s (shown above; lenient mode)\n",
                 argv[0], anomalies.count, anomalies.count == 1 ? "y" : "ies",

@@ -110,6 +110,31 @@ typedef struct kt_cert_source {
     void *ctx;
 } kt_cert_source;
 
+/*
+ * What a certificate says, for people: subject, serial, validity and — for a
+ * VCEK/VLEK — the TCB it was issued for (AMD's SPL extensions).
+ */
+typedef struct kt_cert_info {
+    bool present;
+    kt_cert_role role;     /* from the subject CN */
+    char subject[128];     /* the subject's common name, e.g. "SEV-VCEK" */
+    char issuer[128];      /* the issuer's common name */
+    char serial[80];       /* hex, without 0x */
+    time_t not_before, not_after;
+    bool has_tcb;          /* a VCEK/VLEK with SPL extensions */
+    uint8_t bl, tee, snp, ucode, fmc;
+    bool has_fmc;          /* Turin leaves */
+    char product_name[64]; /* AMD productName extension, "" when absent */
+} kt_cert_info;
+
+/*
+ * Describe one DER or PEM certificate (the first of a PEM text). Refuses
+ * bytes that are not an X.509 certificate (KT_E_PARSE). Checks nothing:
+ * this only reads.
+ */
+KT_API KT_MUST_CHECK kt_status kt_cert_info_get(const uint8_t *bytes, size_t len,
+                                                kt_cert_info *out, kt_error *err);
+
 /* ---- policy --------------------------------------------------------------- */
 
 #define KT_POLICY_MAX_MEASUREMENTS 64
@@ -283,6 +308,10 @@ typedef struct kt_verdict {
     kt_felt block_hash;
     bool has_block_number;
     uint64_t block_number;
+
+    /* The certificates of the chain that was checked (ARK, intermediate, leaf), when it
+     * decoded; indexed 0..2. */
+    kt_cert_info chain_certs[3];
 } kt_verdict;
 
 #define KT_VERDICT_SIZE sizeof(kt_verdict)

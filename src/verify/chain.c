@@ -196,6 +196,9 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
         c->leaf_key = X509_get_pubkey(leaf);
         for (int i = 0; i < 3; i++)
             snprintf(c->detail[i], sizeof c->detail[i], "%s", checks[KT_CHECK_ROOT + i].detail);
+        kt_cert_info_of(ark, &c->info[0]);
+        kt_cert_info_of(inter, &c->info[1]);
+        kt_cert_info_of(leaf, &c->info[2]);
     }
 out:
     X509_free(ark);

@@ -40,6 +40,7 @@ typedef struct kt_chain {
     ASN1_INTEGER *inter_serial, *leaf_serial;
     kt_amd_ext ext;
     char detail[3][256]; /* root / intermediate / leaf pass details, without origins */
+    kt_cert_info info[3];  /* ARK, intermediate, leaf: what they say, for the verdict */
     atomic_int refs;           /* the cache's reference + one per kt_verify using it */
     pthread_mutex_t pool_lock; /* guards verify_pool */
     EVP_PKEY_CTX *verify_pool[8]; /* leaf-key verify contexts, initialised, idle */
@@ -150,6 +151,14 @@ void kt_check_chip(const kt_amd_ext *ext, kt_cert_role leaf_role, const kt_repor
 /* The state binding (state.c): fills REPORT_DATA and the verdict's state fields. */
 void kt_check_report_data(const kt_verify_opts *opts, const kt_quote *quote,
                           const uint8_t actual[64], kt_verdict *vd);
+
+/* One line / one JSON object describing a certificate (verdict.c; also for `show`). */
+void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap);
+struct json_t;
+struct json_t *kt_cert_info_json(const kt_cert_info *ci);
+
+/* Fill a kt_cert_info from a parsed certificate (certinfo.c). */
+void kt_cert_info_of(const X509 *x, kt_cert_info *out);
 
 /* The revocation check (revocation.c). */
 void kt_check_revocation(const kt_chain *c, const kt_certs *certs, time_t at,

@@ -109,12 +109,19 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     for (int r = KT_ROLE_ARK; r <= KT_ROLE_CRL; r++) {
         if (!v->origin[r][0])
             continue;
-        ok &= appendf(&b, "%s%s: %s", any ? "; " : "certificates: ",
-                      kt_cert_role_name((kt_cert_role)r), v->origin[r]);
+        const kt_cert_info *ci = NULL;
+        for (int i = 0; i < 3; i++)
+            if (v->chain_certs[i].present && v->chain_certs[i].role == (kt_cert_role)r)
+                ci = &v->chain_certs[i];
+        if (!any)
+            ok &= appendf(&b, "certificates:\n");
         any = true;
+        char line[400] = "";
+        if (ci)
+            kt_cert_info_line(ci, line, sizeof line);
+        ok &= appendf(&b, "  %-5s %s%sfrom %s\n", kt_cert_role_name((kt_cert_role)r), line,
+                      line[0] ? ", " : "", v->origin[r]);
     }
-    if (any)
-        ok &= appendf(&b, "\n");
     if (!ok || !kt_buf_terminate(&b)) {
         kt_buf_free(&b);
         return kt_fail_oom(err);
@@ -127,6 +134,39 @@ static json_t *hex_string(const uint8_t *p, size_t n) {
     char buf[2 * 64 + 1];
     kt_hex_encode(p, n, buf);
     return json_string(buf);
+}
+
+void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap) {
+    char nb[32], na[32], tcb[64] = "";
+    kt_format_time(ci->not_before, nb);
+    kt_format_time(ci->not_after, na);
+    if (ci->has_tcb && ci->has_fmc)
+        snprintf(tcb, sizeof tcb, ", TCB fmc=%u bl=%u tee=%u snp=%u ucode=%u", ci->fmc, ci->bl,
+                 ci->tee, ci->snp, ci->ucode);
+    else if (ci->has_tcb)
+        snprintf(tcb, sizeof tcb, ", TCB bl=%u tee=%u snp=%u ucode=%u", ci->bl, ci->tee, ci->snp,
+                 ci->ucode);
+    snprintf(out, cap, "CN=%.60s issued by CN=%.60s, serial %.40s, valid %.10s..%.10s%s",
+             ci->subject, ci->issuer, ci->serial, nb, na, tcb);
+}
+
+json_t *kt_cert_info_json(const kt_cert_info *ci) {
+    char nb[32], na[32];
+    kt_format_time(ci->not_before, nb);
+    kt_format_time(ci->not_after, na);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "role", kt_cert_role_name(ci->role),
+                          "subject", ci->subject, "issuer", ci->issuer, "serial", ci->serial,
+                          "not_before", nb, "not_after", na);
+    if (o && ci->has_tcb) {
+        json_t *t = json_pack("{s:i, s:i, s:i, s:i}", "boot_loader", ci->bl, "tee", ci->tee,
+                              "snp", ci->snp, "microcode", ci->ucode);
+        if (t && ci->has_fmc)
+            json_object_set_new(t, "fmc", json_integer(ci->fmc));
+        json_object_set_new(o, "tcb", t);
+    }
+    if (o && ci->product_name[0])
+        json_object_set_new(o, "product_name", json_string(ci->product_name));
+    return o;
 }
 
 static json_t *names_with(const kt_verdict *v, kt_check_result result) {
@@ -197,6 +237,11 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
     json_object_set_new(o, "skipped", names_with(v, KT_RESULT_SKIPPED));
     json_object_set_new(o, "not_run", names_with(v, KT_RESULT_NOT_RUN));
     json_object_set_new(o, "state", state_json(v));
+    json_t *chain = json_array();
+    for (int i = 0; chain && i < 3; i++)
+        if (v->chain_certs[i].present)
+            json_array_append_new(chain, kt_cert_info_json(&v->chain_certs[i]));
+    json_object_set_new(o, "chain", chain);
     json_object_set_new(o, "checks", checks);
     checks = NULL;
     json_object_set_new(o, "certificates", certs);

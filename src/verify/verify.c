@@ -230,6 +230,8 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
             kt_check_set(&vd->checks[KT_CHECK_ROOT], KT_RESULT_FAIL, cst, "%s", cerr.message);
         }
     }
+    if (chain)
+        memcpy(vd->chain_certs, chain->info, sizeof vd->chain_certs);
     if (chain) {
         /* The cached text says what passed; where this caller's certificates came from
          * is added here, never stored in the shared chain. */

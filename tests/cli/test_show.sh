@@ -230,5 +230,32 @@ expect_rc 0 "--help"
 expect_out "usage: katana-tee show QUOTE" "--help"
 expect_out "still 2" "--help documents lenient exit"
 
+# ---- the certificates a quote carries: described, and exported as snpguest does -----------------
+TSM="$KT_SHARED/fixtures/snp/genoa-v3-tsm-veraison"
+cat "$TSM/outblob" "$TSM/auxblob" >"$TMP/with-table.bin"
+run "$KT_BIN" show "$TMP/with-table.bin"
+expect_rc 0 "show with a certificate table"
+expect_out "CN=SEV-VCEK issued by CN=SEV-Genoa, serial" "leaf described"
+expect_out "TCB bl=" "leaf TCB extensions shown"
+run "$KT_BIN" show "$TMP/with-table.bin" --json
+python3 - "$TMP/out" <<'PY' && ok || bad "show --json certificate details"
+import json, sys
+t = json.load(open(sys.argv[1]))["cert_table"]
+vcek = [e for e in t if e["kind"] == "VCEK"][0]["certificate"]
+assert vcek["subject"] == "SEV-VCEK" and "tcb" in vcek and vcek["not_after"] > vcek["not_before"], vcek
+PY
+run "$KT_BIN" show "$TMP/with-table.bin" --export-certs "$TMP/exported"
+expect_rc 0 "--export-certs"
+for f in ark.pem ask.pem vcek.pem; do [ -s "$TMP/exported/$f" ] && ok || bad "--export-certs wrote no $f"; done
+run "$KT_BIN" verify "$TSM/outblob" --certs "$TMP/exported" --at 2026-11-24 --skip-report-data --json
+expect_rc 0 "exported certificates verify the report"
+python3 - "$TMP/out" <<'PY' && ok || bad "verify --json names the chain's certificates"
+import json, sys
+c = json.load(open(sys.argv[1]))["chain"]
+assert [x["role"] for x in c] == ["ARK", "ASK", "VCEK"] and c[2]["tcb"]["snp"] >= 0, c
+PY
+run "$KT_BIN" show "$KT_SHARED/fixtures/snp/milan-v2-virtee/report.bin" --export-certs "$TMP/none"
+expect_rc 2 "--export-certs without a certificate table"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
