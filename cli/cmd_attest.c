@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "attest_v1.h"
 #include "cli.h"
 #include "http/http.h"
 #include "katana_tee/felt.h"
@@ -19,7 +20,9 @@ const kt_cli_command kt_cli_cmd_attest = {
     "attest",
     "call tee_generateQuote on a server (Katana or 'katana-tee serve') and verify it",
     "usage: katana-tee attest --rpc URL [--block ID] [--save FILE] [--rpc-timeout MS]\n"
-    "                         [verify options]\n\n"
+    "                         [verify options]\n"
+    "       katana-tee attest --rpc URL --schema v1 --block N [--prev M] [--event N:I]\n"
+    "                         [--save FILE] [verify options]\n\n"
     "Calls tee_generateQuote at URL (JSON-RPC 2.0 over HTTP POST), then checks the\n"
     "answer exactly as 'katana-tee verify' checks a tee_generateQuote JSON file: the\n"
     "quote must bind the stateRoot and blockHash it came with (or --state-root and\n"
@@ -31,6 +34,12 @@ const kt_cli_command kt_cli_cmd_attest = {
     "                      latest, a block number, or a 0x block hash\n"
     "  --save FILE         also write the server's result JSON there (atomically)\n"
     "  --rpc-timeout MS    limit on the call (default 60000)\n"
+    "  --schema v0|v1      v1: Katana's current tee_generateQuote(prev_block_id, block_id)\n"
+    "                      and the v1 checks (docs/katana-v1.md); default v0, or v1 when\n"
+    "                      --prev or --event is given\n"
+    "  --prev M            v1: the previous attested block (default none: genesis)\n"
+    "  --event N:I         v1: also fetch tee_getEventProof(N, I) and check it against\n"
+    "                      the attested block's eventsCommitment\n"
     "  -h, --help          this text\n\n"
     "Every other option is one of 'katana-tee verify' (see 'katana-tee verify --help'):\n"
     "--state-root, --block-hash, --certs, --kds, --trust-root, --policy, --allow-mock,\n"
@@ -119,14 +128,16 @@ static int call_rpc(const char *cmd, const char *url, const char *block, long ti
 /* Our options are taken out; every other argument goes to `verify` unchanged. */
 static int run(int argc, char **argv) {
     const char *url = NULL, *block = NULL, *save = NULL, *timeout_text = NULL;
-    char **rest = calloc((size_t)argc + 2, sizeof *rest);
+    const char *schema = NULL, *prev = NULL, *event = NULL;
+    char **rest = calloc((size_t)argc + 4, sizeof *rest); /* + verify, QUOTE, --schema v1 */
     if (!rest) {
         fprintf(stderr, "katana-tee %s: out of memory\n", argv[0]);
         return KT_EXIT_PLATFORM;
     }
     int nrest = 2; /* "verify", QUOTE */
-    static const char *const ours[] = {"--rpc", "--block", "--save", "--rpc-timeout"};
-    const char **slots[] = {&url, &block, &save, &timeout_text};
+    static const char *const ours[] = {"--rpc",    "--block", "--save", "--rpc-timeout",
+                                       "--schema", "--prev",  "--event"};
+    const char **slots[] = {&url, &block, &save, &timeout_text, &schema, &prev, &event};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -164,6 +175,22 @@ static int run(int argc, char **argv) {
             return kt_cli_fail(argv[0], &err);
         }
         timeout_ms = (long)v;
+    }
+
+    bool v1 = (schema && strcmp(schema, "v1") == 0) || (!schema && (prev || event));
+    if (schema && strcmp(schema, "v0") != 0 && strcmp(schema, "v1") != 0) {
+        free(rest);
+        return kt_cli_usage_error(argv[0], "--schema must be v0 or v1, not '%s'", schema);
+    }
+    if (!v1 && (prev || event)) {
+        free(rest);
+        return kt_cli_usage_error(argv[0], "--prev and --event are schema v1 options");
+    }
+    if (v1) {
+        kt_cli_attest_v1 a1 = {url, block, prev, event, save, timeout_ms, rest, nrest};
+        int rc1 = kt_cli_attest_v1_run(argv[0], &a1);
+        free(rest);
+        return rc1;
     }
 
     char *result = NULL;

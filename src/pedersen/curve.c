@@ -42,37 +42,6 @@ KT_FE_INLINE void fdbl(kt_fe *r, const kt_fe *a) {
     kt_fe_add(r, a, a);
 }
 
-static void fsqr_n(kt_fe *r, const kt_fe *a, int n) {
-    *r = *a;
-    for (int i = 0; i < n; i++)
-        fsqr(r, r);
-}
-
-/*
- * a^(p-2). p - 2 = 2^251 + 2^196 + 2^192 - 1, evaluated from the top:
- * x^(2^55 + 1), four squarings, then twelve rounds of 16 squarings and a
- * multiplication by x^(2^16 - 1). 266 squarings and 17 multiplications.
- */
-void kt_ec_fe_inv(kt_fe *r, const kt_fe *a) {
-    kt_fe t2, t4, t8, t16, acc, tmp;
-    fsqr(&t2, a);
-    fmul(&t2, &t2, a); /* 2^2 - 1 */
-    fsqr_n(&tmp, &t2, 2);
-    fmul(&t4, &tmp, &t2); /* 2^4 - 1 */
-    fsqr_n(&tmp, &t4, 4);
-    fmul(&t8, &tmp, &t4); /* 2^8 - 1 */
-    fsqr_n(&tmp, &t8, 8);
-    fmul(&t16, &tmp, &t8); /* 2^16 - 1 */
-    fsqr_n(&acc, a, 55);
-    fmul(&acc, &acc, a); /* 2^55 + 1 */
-    fsqr_n(&acc, &acc, 4);
-    for (int i = 0; i < 12; i++) {
-        fsqr_n(&acc, &acc, 16);
-        fmul(&acc, &acc, &t16);
-    }
-    *r = acc;
-}
-
 void kt_ec_from_affine(kt_ec_jac *r, const kt_ec_affine *a) {
     r->x = a->x;
     r->y = a->y;
@@ -119,101 +88,144 @@ void kt_ec_double(kt_ec_jac *r, const kt_ec_jac *a) {
     r->z = z3;
 }
 
-/* madd-2007-bl. */
+/*
+ * The mixed addition runs on lazily reduced values: coordinates below 2p
+ * between additions (what kt_fe_mul_lazy returns), products below 2p,
+ * sums and differences below 4p or 8p and brought back under 2p with
+ * kt_fe_weak before the next sum. Skipping the full reduction after every
+ * product is most of the hash's speed. Each step notes its bound.
+ */
+KT_FE_INLINE void lmul(kt_fe *r, const kt_fe *a, const kt_fe *b) { /* < 4p in, < 2p out */
+#ifdef KT_FE_HAVE_X86_ASM
+    if (use_adx) {
+        kt_fe_mul_lazy_adx(r, a, b);
+        return;
+    }
+#endif
+    kt_fe_mul_lazy(r, a, b);
+}
+
+/* The add/adc chains of fe.h where gcc would otherwise build them from u128 carries. */
+#ifdef KT_FE_HAVE_X86_ASM
+#define ADD_RAW kt_fe_add_raw_x86
+#define SUB_RAW kt_fe_sub_raw_x86
+#define WEAK kt_fe_weak_x86
+#else
+#define ADD_RAW kt_fe_add_raw
+#define SUB_RAW kt_fe_sub_raw
+#define WEAK kt_fe_weak
+#endif
+
+/* k*p for small k: p = 1 + P3*2^192, so its limbs are (k, 0, 0, k*P3). */
+static const kt_fe two_p = {{2u, 0u, 0u, 2u * KT_FE_P3}};
+static const kt_fe four_p = {{4u, 0u, 0u, 4u * KT_FE_P3}};
+static const kt_fe six_p = {{6u, 0u, 0u, 6u * KT_FE_P3}};
+
+/* a - b + k*p for a < 2^256 - k*p and b <= a + k*p. */
+KT_FE_INLINE void lsub(kt_fe *r, const kt_fe *a, const kt_fe *b, const kt_fe *kp) {
+    kt_fe t;
+    ADD_RAW(&t, a, kp);
+    SUB_RAW(r, &t, b);
+}
+
+/* x below 4p is 0 mod p. */
+KT_FE_INLINE bool lzero(const kt_fe *x) {
+    kt_fe t = *x;
+    WEAK(t.v);
+    kt_fe_reduce_once(t.v);
+    return fe_is_zero(&t);
+}
+
+static void reduce_point(kt_ec_jac *r) {
+    WEAK(r->x.v);
+    kt_fe_reduce_once(r->x.v);
+    WEAK(r->y.v);
+    kt_fe_reduce_once(r->y.v);
+    WEAK(r->z.v);
+    kt_fe_reduce_once(r->z.v);
+}
+
+/* r = a^(2^n), lazily reduced. */
+static void lsqr_n(kt_fe *r, const kt_fe *a, int n) {
+    *r = *a;
+    for (int i = 0; i < n; i++)
+        lmul(r, r, r);
+}
+
+/*
+ * a^(p-2), lazily reduced throughout and reduced at the end. p - 2 =
+ * 2^251 + 2^196 + 2^192 - 1, evaluated from the top: x^(2^55 + 1), four
+ * squarings, then twelve rounds of 16 squarings and a multiplication by
+ * x^(2^16 - 1). 266 squarings and 17 multiplications.
+ */
+void kt_ec_fe_inv(kt_fe *r, const kt_fe *a) {
+    kt_fe t2, t4, t8, t16, acc, tmp;
+    lmul(&t2, a, a);
+    lmul(&t2, &t2, a); /* 2^2 - 1 */
+    lsqr_n(&tmp, &t2, 2);
+    lmul(&t4, &tmp, &t2); /* 2^4 - 1 */
+    lsqr_n(&tmp, &t4, 4);
+    lmul(&t8, &tmp, &t4); /* 2^8 - 1 */
+    lsqr_n(&tmp, &t8, 8);
+    lmul(&t16, &tmp, &t8); /* 2^16 - 1 */
+    lsqr_n(&acc, a, 55);
+    lmul(&acc, &acc, a); /* 2^55 + 1 */
+    lsqr_n(&acc, &acc, 4);
+    for (int i = 0; i < 12; i++) {
+        lsqr_n(&acc, &acc, 16);
+        lmul(&acc, &acc, &t16);
+    }
+    kt_fe_reduce_once(acc.v);
+    *r = acc;
+}
+
+/* madd-2007-bl; r's coordinates below 2p in and out, b reduced. */
 void kt_ec_add_affine(kt_ec_jac *r, const kt_ec_affine *b) {
-    if (fe_is_zero(&r->z)) {
+    if (lzero(&r->z)) {
         kt_ec_from_affine(r, b);
         return;
     }
-    kt_fe z1z1, u2, s2, h, hh, i, j, rr, v, tmp;
-    fsqr(&z1z1, &r->z);
-    fmul(&u2, &b->x, &z1z1);
-    fmul(&s2, &b->y, &r->z);
-    fmul(&s2, &s2, &z1z1);
-    kt_fe_sub(&h, &u2, &r->x);
-    kt_fe_sub(&rr, &s2, &r->y);
-    if (fe_is_zero(&h)) {
-        if (fe_is_zero(&rr))
+    kt_fe z1z1, u2, s2, h, hh, i, j, rr, v, t;
+    lmul(&z1z1, &r->z, &r->z);     /* < 2p */
+    lmul(&u2, &b->x, &z1z1);        /* < 2p */
+    lmul(&s2, &b->y, &r->z);
+    lmul(&s2, &s2, &z1z1);          /* < 2p */
+    lsub(&h, &u2, &r->x, &two_p);   /* < 4p */
+    lsub(&rr, &s2, &r->y, &two_p);  /* < 4p */
+    if (lzero(&h)) {
+        reduce_point(r);
+        if (lzero(&rr))
             kt_ec_double(r, r);
         else
             memset(r, 0, sizeof *r); /* b = -r */
         return;
     }
-    fdbl(&rr, &rr);
-    fsqr(&hh, &h);
-    fdbl(&i, &hh);
-    fdbl(&i, &i);
-    fmul(&j, &h, &i);
-    fmul(&v, &r->x, &i);
-    kt_fe x3;
-    fsqr(&x3, &rr);
-    kt_fe_sub(&x3, &x3, &j);
-    kt_fe_sub(&x3, &x3, &v);
-    kt_fe_sub(&x3, &x3, &v);
-    kt_fe y3;
-    kt_fe_sub(&tmp, &v, &x3);
-    fmul(&y3, &rr, &tmp);
-    fmul(&tmp, &r->y, &j);
-    fdbl(&tmp, &tmp);
-    kt_fe_sub(&y3, &y3, &tmp);
-    kt_fe z3;
-    kt_fe_add(&z3, &r->z, &h);
-    fsqr(&z3, &z3);
-    kt_fe_sub(&z3, &z3, &z1z1);
-    kt_fe_sub(&z3, &z3, &hh);
-    r->x = x3;
-    r->y = y3;
-    r->z = z3;
-}
-
-/* add-2007-bl. */
-void kt_ec_add(kt_ec_jac *r, const kt_ec_jac *b) {
-    if (fe_is_zero(&b->z))
-        return;
-    if (fe_is_zero(&r->z)) {
-        *r = *b;
-        return;
-    }
-    kt_fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, tmp;
-    fsqr(&z1z1, &r->z);
-    fsqr(&z2z2, &b->z);
-    fmul(&u1, &r->x, &z2z2);
-    fmul(&u2, &b->x, &z1z1);
-    fmul(&s1, &r->y, &b->z);
-    fmul(&s1, &s1, &z2z2);
-    fmul(&s2, &b->y, &r->z);
-    fmul(&s2, &s2, &z1z1);
-    kt_fe_sub(&h, &u2, &u1);
-    kt_fe_sub(&rr, &s2, &s1);
-    if (fe_is_zero(&h)) {
-        if (fe_is_zero(&rr))
-            kt_ec_double(r, r);
-        else
-            memset(r, 0, sizeof *r);
-        return;
-    }
-    fdbl(&rr, &rr);
-    fdbl(&i, &h);
-    fsqr(&i, &i);
-    fmul(&j, &h, &i);
-    fmul(&v, &u1, &i);
-    kt_fe x3;
-    fsqr(&x3, &rr);
-    kt_fe_sub(&x3, &x3, &j);
-    kt_fe_sub(&x3, &x3, &v);
-    kt_fe_sub(&x3, &x3, &v);
-    kt_fe y3;
-    kt_fe_sub(&tmp, &v, &x3);
-    fmul(&y3, &rr, &tmp);
-    fmul(&tmp, &s1, &j);
-    fdbl(&tmp, &tmp);
-    kt_fe_sub(&y3, &y3, &tmp);
-    kt_fe z3;
-    kt_fe_add(&z3, &r->z, &b->z);
-    fsqr(&z3, &z3);
-    kt_fe_sub(&z3, &z3, &z1z1);
-    kt_fe_sub(&z3, &z3, &z2z2);
-    fmul(&z3, &z3, &h);
+    ADD_RAW(&rr, &rr, &rr);   /* < 8p */
+    WEAK(rr.v);               /* < 2p */
+    lmul(&hh, &h, &h);              /* < 2p */
+    ADD_RAW(&i, &hh, &hh);
+    ADD_RAW(&i, &i, &i);      /* 4HH < 8p */
+    WEAK(i.v);                /* < 2p */
+    lmul(&j, &h, &i);               /* < 2p */
+    lmul(&v, &r->x, &i);            /* < 2p */
+    kt_fe x3, y3, z3;
+    lmul(&x3, &rr, &rr);            /* < 2p */
+    lsub(&x3, &x3, &j, &six_p);     /* < 8p, and J + 2V < 6p keeps it positive */
+    SUB_RAW(&x3, &x3, &v);
+    SUB_RAW(&x3, &x3, &v);
+    WEAK(x3.v);               /* < 2p */
+    lsub(&t, &v, &x3, &two_p);      /* < 4p */
+    lmul(&y3, &rr, &t);             /* < 2p */
+    lmul(&t, &r->y, &j);
+    ADD_RAW(&t, &t, &t);      /* 2 Y1 J < 4p */
+    lsub(&y3, &y3, &t, &four_p);    /* < 6p */
+    WEAK(y3.v);               /* < 2p */
+    ADD_RAW(&z3, &r->z, &h);  /* < 6p */
+    WEAK(z3.v);
+    lmul(&z3, &z3, &z3);            /* < 2p */
+    lsub(&z3, &z3, &z1z1, &four_p); /* < 6p, and Z1Z1 + HH < 4p keeps it positive */
+    SUB_RAW(&z3, &z3, &hh);
+    WEAK(z3.v);               /* < 2p */
     r->x = x3;
     r->y = y3;
     r->z = z3;

@@ -1,7 +1,9 @@
 /*
  * Internal: points of the STARK curve y^2 = x^3 + x + beta over the Stark
- * field, coordinates in Montgomery form (felt/fe.h), values always reduced
- * (in [0, p)). Not constant time: Pedersen hashes public data.
+ * field, coordinates in Montgomery form (felt/fe.h). Affine points are
+ * reduced (in [0, p)); a Jacobian point out of kt_ec_add_affine has its
+ * coordinates below 2p (lazy), which every function here accepts. Not
+ * constant time: Pedersen hashes public data.
  *
  * Jacobian (X, Y, Z) stands for (X/Z^2, Y/Z^3); Z = 0 is the point at
  * infinity. Affine points used as addends are never infinity.
@@ -31,11 +33,8 @@ void kt_ec_from_affine(kt_ec_jac *r, const kt_ec_affine *a);
 /* r = 2a (r may alias a). */
 void kt_ec_double(kt_ec_jac *r, const kt_ec_jac *a);
 
-/* r += b (mixed addition; handles r = b, r = -b and r = infinity). */
+/* r += b (mixed addition; handles r = b, r = -b and r = infinity); lazy output. */
 void kt_ec_add_affine(kt_ec_jac *r, const kt_ec_affine *b);
-
-/* r += b (both Jacobian; used only while building tables). */
-void kt_ec_add(kt_ec_jac *r, const kt_ec_jac *b);
 
 /* 1/a for a != 0 (Fermat); 0 for 0. */
 void kt_ec_fe_inv(kt_fe *r, const kt_fe *a);

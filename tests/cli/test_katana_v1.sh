@@ -78,6 +78,57 @@ same "$($K report-data --state-root 1 --block-hash 2)" \
   "05d44a3decb2b2e0cc71071f7b802f45dd792d064f0fc7316c46514f70f9891a0000000000000000000000000000000000000000000000000000000000000000" "v0 unchanged"
 same "$($K report-data --schema v0 --state-root 1 --block-hash 2)" \
   "05d44a3decb2b2e0cc71071f7b802f45dd792d064f0fc7316c46514f70f9891a0000000000000000000000000000000000000000000000000000000000000000" "--schema v0"
+# Pedersen on window edge cases (12-bit digits 0x7ff, 0x800, 0x801, 0xfff, carries
+# through every window, the top 4 bits), against a bit-by-bit reference in Python
+python3 - >"$tmp/ped-cases" <<'PY'
+p = 2**251 + 17 * 2**192 + 1
+beta = 0x6f21413efbe40de150e596d72f7a8c5609ad26c15c915c1f4cdfcb99cee9e89
+P = [(0x49ee3eba8c1600700ee1b87eb599f16716b0b1022947733551fde4050ca6804, 0x3ca0cfe4b3bc6ddf346d49d06ea0ed34e621062c0e056c1d0405d266e10268a),
+     (0x234287dcbaffe7f969c748655fca9e58fa8120b6d56eb0c1080d17957ebe47b, 0x3b056f100f96fb21e889527d41f4e39940135dd7a6c94cc6ed0268ee89e5615),
+     (0x4fa56f376c83db33f9dab2656558f3399099ec1de5e3018b7a6932dba8aa378, 0x3fa0984c931c9e38113e0c0e47e4401562761f92a7a23b45168f4e80ff5b54d),
+     (0x4ba4cc166be8dec764910f75b45f74b40c690c74709e90f3aa372f0bd2d6997, 0x40301cf5c1751f4b971e46c4ede85fcac5c59a5ce5ae7c48151f27b24b219c),
+     (0x54302dcb0e6cc1c6e44cca8f61a63bb2ca65048d53fb325d36ff12c49a58202, 0x1b77b3e37d13504b348046268d8ae25ce98ad783c25561a879dcc77e99c2426)]
+assert all((y * y - x**3 - x - beta) % p == 0 for x, y in P)
+def add(A, B):
+    if A is None: return B
+    if B is None: return A
+    if A[0] == B[0]:
+        if (A[1] + B[1]) % p == 0: return None
+        l = (3 * A[0] * A[0] + 1) * pow(2 * A[1], -1, p) % p
+    else:
+        l = (B[1] - A[1]) * pow(B[0] - A[0], -1, p) % p
+    x = (l * l - A[0] - B[0]) % p
+    return (x, (l * (A[0] - x) - A[1]) % p)
+def mul(k, A):
+    R = None
+    for bit in bin(k)[2:]:
+        R = add(R, R)
+        if bit == "1": R = add(R, A)
+    return R
+def ped(a, b):
+    R = P[0]
+    for i, v in enumerate((a, b)):
+        R = add(R, mul(v & (2**248 - 1), P[1 + 2 * i]))
+        R = add(R, mul(v >> 248, P[2 + 2 * i]))
+    return R[0]
+def arr(xs):
+    h = 0
+    for x in xs: h = ped(h, x)
+    return ped(h, len(xs))
+rep = lambda w: int(w * 21, 16) & (2**248 - 1)
+cases = [(2**248 - 1, p - 1), (rep("7ff"), rep("800")), (rep("801"), rep("fff")),
+         (rep("800") | 2**250, 2**247), ((rep("fff") & (2**192 - 1)) + 2**251, 1), (2**12 - 1, 2**2047 % p)]
+for chain, fee in cases:
+    print(hex(chain), hex(fee), hex(arr([int.from_bytes(b"KatanaTeeConfig1", "big"), chain, fee])))
+PY
+n=0
+while read -r chain fee want; do
+  got=$($K report-data --schema v1 --state-root 1 --block-hash 2 --block-number 3 --messages-commitment 4 --chain-id "$chain" --fee-token "$fee" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["configHash"])')
+  same "$got" "$want" "pedersen edge case $n"
+  n=$((n + 1))
+done <"$tmp/ped-cases"
+same "$n" 6 "pedersen edge case count"
+
 # usage errors
 base=(--schema v1 --state-root 1 --block-hash 2 --block-number 3 --chain-id KATANA)
 expect 2 "no mode" -- $K report-data "${base[@]}"
