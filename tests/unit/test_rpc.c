@@ -218,6 +218,8 @@ static struct {
     atomic_uint calls;
     kt_status fail;               /* KT_OK: answer with a mock quote */
     unsigned gate_waiters;        /* >0: hold the quote until this many requests wait on it */
+    atomic_bool hold;             /* true: hold the quote until cleared (at most 10 s) */
+    atomic_bool holding;          /* a call is being held */
     kt_rpc_server *server;
 } fake;
 
@@ -235,6 +237,14 @@ static kt_status fake_quote(void *ctx, const uint8_t report_data[64], uint8_t **
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
+    }
+    if (atomic_load(&fake.hold)) {
+        atomic_store(&fake.holding, true);
+        for (int i = 0; i < 2000 && atomic_load(&fake.hold); i++) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        atomic_store(&fake.holding, false);
     }
     if (fake.fail == KT_E_NO_DEVICE)
         return kt_fail(err, KT_E_NO_DEVICE, "no /dev/sev-guest and no configfs-tsm");
@@ -292,6 +302,7 @@ static int reset(void **state) {
     atomic_store(&fake.calls, 0);
     fake.fail = KT_OK;
     fake.gate_waiters = 0;
+    atomic_store(&fake.hold, false);
     node_set(NODE_OK, 5, "0x9d5a2699a8e04e928948106512b301ff69c94b21bbb92bdfb718271bc4b9a9", "0xe2ee9416ea4e8bfb");
     return 0;
 }
@@ -927,6 +938,76 @@ static void test_load(void **state) {
     stop_server();
 }
 
+/* A held attestation: other requests are bounded per client and wait with a deadline. */
+typedef struct held_call {
+    pthread_t t;
+    char *out;
+} held_call;
+
+static void *handle_quote(void *arg) {
+    held_call *h = arg;
+    int hs;
+    size_t len;
+    kt_rpc_server_handle(server, (const uint8_t *)quote_req, strlen(quote_req), &hs, &h->out, &len);
+    return NULL;
+}
+
+static void wait_holding(void) {
+    for (int i = 0; i < 2000 && !atomic_load(&fake.holding); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(atomic_load(&fake.holding));
+}
+
+static void test_attest_bounds(void **state) {
+    (void)state;
+    kt_rpc_opts o = {.node_url = node.url, .max_attest_per_client = 1, .attest_wait_ms = 200};
+    start_server(&o);
+    atomic_store(&fake.hold, true);
+    held_call a = {0};
+    assert_int_equal(pthread_create(&a.t, NULL, handle_quote, &a), 0);
+    wait_holding();
+    /* the same block: waits for the held attestation, gives up at the deadline (101) */
+    held_call b = {0};
+    handle_quote(&b);
+    assert_non_null(strstr(b.out, "\"code\":101"));
+    assert_non_null(strstr(b.out, "waited 200 ms"));
+    free(b.out);
+    /* another block from the same client while one of its attestations runs: -32005 */
+    node_set(NODE_OK, 6, "0x2", "0x1");
+    held_call c = {0};
+    handle_quote(&c);
+    assert_non_null(strstr(c.out, "\"code\":-32005"));
+    assert_non_null(strstr(c.out, "Limit exceeded: client local already has 1"));
+    free(c.out);
+    atomic_store(&fake.hold, false);
+    pthread_join(a.t, NULL);
+    assert_non_null(strstr(a.out, "\"result\""));
+    free(a.out);
+    assert_int_equal(atomic_load(&fake.calls), 1);
+    stop_server();
+
+    /* another client's attestation queues on the attester lock, also with a deadline */
+    kt_rpc_opts o2 = {.node_url = node.url, .attest_wait_ms = 200};
+    node_set(NODE_OK, 5, "0x9d5a2699a8e04e928948106512b301ff69c94b21bbb92bdfb718271bc4b9a9", "0xe2ee9416ea4e8bfb");
+    start_server(&o2);
+    atomic_store(&fake.hold, true);
+    held_call d = {0};
+    assert_int_equal(pthread_create(&d.t, NULL, handle_quote, &d), 0);
+    wait_holding();
+    node_set(NODE_OK, 6, "0x2", "0x1");
+    long status;
+    char *e = post_raw(server_url, quote_req, strlen(quote_req), "application/json", &status);
+    assert_non_null(strstr(e, "\"code\":101"));
+    assert_non_null(strstr(e, "the attester stayed busy for 200 ms"));
+    free(e);
+    atomic_store(&fake.hold, false);
+    pthread_join(d.t, NULL);
+    free(d.out);
+    stop_server();
+}
+
 /* ---- the node URL as clients see it; v1 block objects ---------------------------------------- */
 
 static void test_node_origin(void **state) {
@@ -1058,6 +1139,7 @@ int main(void) {
         cmocka_unit_test_setup(test_proxy, reset),
         cmocka_unit_test_setup(test_state_file, reset),
         cmocka_unit_test_setup(test_load, reset),
+        cmocka_unit_test_setup(test_attest_bounds, reset),
         cmocka_unit_test(test_node_origin),
         cmocka_unit_test(test_v1_block_parse),
     };
