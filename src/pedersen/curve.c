@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#ifdef KT_FE_HAVE_X86_ASM
 static int use_adx;
+#endif
 
 void kt_ec_init(void) {
 #ifdef KT_FE_HAVE_X86_ASM
