@@ -235,6 +235,14 @@ expect "v1 /health" 200 "$code"
 expect "v1 /health: schema" v1 "$(jget "$TMP/h.json" schema)"
 expect "v1 /health: mode" sharding "$(jget "$TMP/h.json" mode)"
 expect "v1 /health: config hash" "$(jget <(echo "$(cget result_json)") katanaTeeConfigHash)" "$(jget "$TMP/h.json" configHash)"
+# the client side (katana-tee attest --schema v1) accepts what this server answers
+set +e
+"$KT_BIN" attest --rpc "$URL" --schema v1 --block 67786 --prev 67785 --event 67786:39 \
+    --allow-mock >"$TMP/a.out" 2>&1; rc=$?
+set -e
+expect "attest --schema v1 against serve: valid (mock, untrusted)" 0 "$rc"
+contains "attest --schema v1: report data is the sharding commitment" "sharding commitment" "$(cat "$TMP/a.out")"
+contains "attest --schema v1: the event proof verifies" "proof verifies" "$(cat "$TMP/a.out")"
 stop_server "$SPID" v1state
 printf '{"blocks":[{"block_number":1}]}' > "$TMP/bad.json"
 set +e

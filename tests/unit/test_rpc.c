@@ -25,8 +25,6 @@
 #include "katana_tee/quote.h"
 #include "rpc/node.h"
 #include "rpc/server.h"
-#include "rpc/server_impl.h"
-#include "rpc/v1_state.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -218,6 +216,8 @@ static struct {
     atomic_uint calls;
     kt_status fail;               /* KT_OK: answer with a mock quote */
     unsigned gate_waiters;        /* >0: hold the quote until this many requests wait on it */
+    atomic_bool hold;             /* true: hold the quote until cleared (at most 10 s) */
+    atomic_bool holding;          /* a call is being held */
     kt_rpc_server *server;
 } fake;
 
@@ -235,6 +235,14 @@ static kt_status fake_quote(void *ctx, const uint8_t report_data[64], uint8_t **
             struct timespec ts = {0, 5 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
+    }
+    if (atomic_load(&fake.hold)) {
+        atomic_store(&fake.holding, true);
+        for (int i = 0; i < 2000 && atomic_load(&fake.hold); i++) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        atomic_store(&fake.holding, false);
     }
     if (fake.fail == KT_E_NO_DEVICE)
         return kt_fail(err, KT_E_NO_DEVICE, "no /dev/sev-guest and no configfs-tsm");
@@ -292,6 +300,7 @@ static int reset(void **state) {
     atomic_store(&fake.calls, 0);
     fake.fail = KT_OK;
     fake.gate_waiters = 0;
+    atomic_store(&fake.hold, false);
     node_set(NODE_OK, 5, "0x9d5a2699a8e04e928948106512b301ff69c94b21bbb92bdfb718271bc4b9a9", "0xe2ee9416ea4e8bfb");
     return 0;
 }
@@ -927,120 +936,74 @@ static void test_load(void **state) {
     stop_server();
 }
 
-/* ---- the node URL as clients see it; v1 block objects ---------------------------------------- */
+/* A held attestation: other requests are bounded per client and wait with a deadline. */
+typedef struct held_call {
+    pthread_t t;
+    char *out;
+} held_call;
 
-static void test_node_origin(void **state) {
-    (void)state;
-    static const struct {
-        const char *url, *origin;
-    } good[] = {
-        {"http://127.0.0.1:5050", "http://127.0.0.1:5050"},
-        {"HTTPS://user:pw@node.example:443/v1/KEY?token=T#f", "https://node.example:443"},
-        {"http://[::1]:8545/rpc", "http://[::1]:8545"},
-        {"http://a@b@host/x", "http://host"},
-    };
-    char out[300];
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        kt_error err = {0};
-        assert_int_equal(kt_rpc_node_origin(good[i].url, out, sizeof out, &err), KT_OK);
-        assert_string_equal(out, good[i].origin);
-    }
-    static const char *const bad[] = {"ftp://x", "x", "http://", "http://:80", "http://h:0",
-                                      "http://h:99999", "http://h:8x", "http://[::1", "http://h h/",
-                                      "file:///etc/passwd"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        kt_error err = {0};
-        assert_int_equal(kt_rpc_node_origin(bad[i], out, sizeof out, &err), KT_E_INVALID_ARG);
-        assert_true(err.message[0] != '\0');
-    }
-    kt_error e = {0};
-    kt_fail(&e, KT_E_NETWORK, "POST http://h:1/p?token=SECRET failed; again http://h:1/p?token=SECRET");
-    kt_rpc_scrub(&e, "http://h:1/p?token=SECRET", "http://h:1");
-    assert_string_equal(e.message, "POST http://h:1 failed; again http://h:1");
+static void *handle_quote(void *arg) {
+    held_call *h = arg;
+    int hs;
+    size_t len;
+    kt_rpc_server_handle(server, (const uint8_t *)quote_req, strlen(quote_req), &hs, &h->out, &len);
+    return NULL;
 }
 
-static void v1_block_refused(const char *text, kt_status want, const char *needle) {
-    json_t *j = json_loads(text, 0, NULL);
-    assert_non_null(j);
-    kt_v1_block b;
-    kt_error err = {0};
-    kt_status st = kt_v1_block_parse(j, "block", &b, &err);
-    kt_v1_block_free(&b);
-    json_decref(j);
-    if (st != want || !strstr(err.message, needle))
-        fail_msg("'%s': %s (%s), want %s with '%s'", text, kt_status_name(st), err.message,
-                 kt_status_name(want), needle);
+static void wait_holding(void) {
+    for (int i = 0; i < 2000 && !atomic_load(&fake.holding); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(atomic_load(&fake.holding));
 }
 
-#define HDR "\"block_number\":3,\"block_hash\":\"0x1\",\"new_root\":\"0x2\""
-#define L1H_TX "{\"type\":\"L1_HANDLER\",\"contract_address\":\"0x7\",\"entry_point_selector\":\"0x8\",\"calldata\":[\"0x9\",\"0xa\"],\"nonce\":\"0x1\"}"
-
-static void test_v1_block_parse(void **state) {
+static void test_attest_bounds(void **state) {
     (void)state;
-    /* a block with an event, an L2->L1 message and an L1 handler */
-    static const char ok[] =
-        "{" HDR ",\"transactions\":[{\"transaction\":" L1H_TX ",\"receipt\":{\"type\":\"L1_HANDLER\","
-        "\"transaction_hash\":\"0xa2\",\"message_hash\":\"0xff\",\"messages_sent\":[{\"from_address\":"
-        "\"0x7\",\"to_address\":\"0xb\",\"payload\":[\"0xc\",\"0xd\"]}],\"events\":[{\"from_address\":"
-        "\"0x5\",\"keys\":[\"0x1\"],\"data\":[]}]}}]}";
-    json_t *j = json_loads(ok, 0, NULL);
-    kt_v1_block b;
-    kt_error err = {0};
-    assert_int_equal(kt_v1_block_parse(j, "block", &b, &err), KT_OK);
-    json_decref(j);
-    assert_int_equal(b.number, 3);
-    assert_int_equal(b.n_events, 1);
-    assert_int_equal(b.events[0].tx_hash.limb[0], 0xa2);
-    assert_int_equal(b.n_l2_to_l1, 1);
-    assert_int_equal(b.l2_to_l1[0].payload.len, 2);
-    assert_int_equal(b.n_l1_to_l2_hashes, 1);
-    assert_int_equal(b.l1_to_l2_hashes[0].limb[0], 0xff);
-    assert_int_equal(b.n_l1_to_l2, 1);
-    assert_int_equal(b.l1_to_l2[0].from_address.limb[0], 0x9); /* calldata[0] */
-    assert_int_equal(b.l1_to_l2[0].payload.len, 1);
-    assert_false(b.has_events_commitment);
-    kt_v1_block_free(&b);
+    kt_rpc_opts o = {.node_url = node.url, .max_attest_per_client = 1, .attest_wait_ms = 200};
+    start_server(&o);
+    atomic_store(&fake.hold, true);
+    held_call a = {0};
+    assert_int_equal(pthread_create(&a.t, NULL, handle_quote, &a), 0);
+    wait_holding();
+    /* the same block: waits for the held attestation, gives up at the deadline (101) */
+    held_call b = {0};
+    handle_quote(&b);
+    assert_non_null(strstr(b.out, "\"code\":101"));
+    assert_non_null(strstr(b.out, "waited 200 ms"));
+    free(b.out);
+    /* another block from the same client while one of its attestations runs: -32005 */
+    node_set(NODE_OK, 6, "0x2", "0x1");
+    held_call c = {0};
+    handle_quote(&c);
+    assert_non_null(strstr(c.out, "\"code\":-32005"));
+    assert_non_null(strstr(c.out, "Limit exceeded: client local already has 1"));
+    free(c.out);
+    atomic_store(&fake.hold, false);
+    pthread_join(a.t, NULL);
+    assert_non_null(strstr(a.out, "\"result\""));
+    free(a.out);
+    assert_int_equal(atomic_load(&fake.calls), 1);
+    stop_server();
 
-    v1_block_refused("[]", KT_E_PARSE, "not a block object");
-    v1_block_refused("{\"block_number\":3,\"new_root\":\"0x2\",\"transactions\":[]}", KT_E_UNSUPPORTED, "pending");
-    v1_block_refused("{" HDR ",\"status\":\"PRE_CONFIRMED\",\"transactions\":[]}", KT_E_UNSUPPORTED, "pending");
-    v1_block_refused("{" HDR ",\"status\":\"REJECTED\",\"transactions\":[]}", KT_E_UNSUPPORTED, "REJECTED");
-    v1_block_refused("{" HDR "}", KT_E_PARSE, "receipts needed");
-    v1_block_refused("{\"block_number\":-1,\"block_hash\":\"0x1\",\"new_root\":\"0x2\",\"transactions\":[]}",
-                     KT_E_PARSE, "negative");
-    v1_block_refused("{\"block_number\":3,\"block_hash\":\"1\",\"new_root\":\"0x2\",\"transactions\":[]}",
-                     KT_E_PARSE, "block_hash");
-    v1_block_refused("{" HDR ",\"events_commitment\":7,\"transactions\":[]}", KT_E_PARSE, "events_commitment");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"receipt\":{}}]}", KT_E_PARSE, "{transaction, receipt}");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":{\"type\":\"INVOKE\"},\"receipt\":{\"type\":"
-                     "\"INVOKE\"}}]}", KT_E_PARSE, "transaction_hash");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":{\"type\":\"INVOKE\"},\"receipt\":{\"type\":"
-                     "\"L1_HANDLER\",\"transaction_hash\":\"0x1\"}}]}", KT_E_PARSE, "receipt type");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":{\"type\":\"INVOKE\"},\"receipt\":{\"type\":"
-                     "\"INVOKE\",\"transaction_hash\":\"0x1\",\"events\":[{\"from_address\":\"0x1\",\"keys\":"
-                     "[\"0x800000000000011000000000000000000000000000000000000000000000001\"],\"data\":[]}]}}]}",
-                     KT_E_RANGE, "keys[0]");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":{\"type\":\"INVOKE\"},\"receipt\":{\"type\":"
-                     "\"INVOKE\",\"transaction_hash\":\"0x1\",\"messages_sent\":[{\"from_address\":\"0x1\","
-                     "\"to_address\":\"0x2\",\"payload\":\"0x3\"}]}}]}", KT_E_PARSE, "payload is not an array");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":" L1H_TX ",\"receipt\":{\"type\":"
-                     "\"L1_HANDLER\",\"transaction_hash\":\"0x1\"}}]}", KT_E_PARSE, "message_hash");
-    v1_block_refused("{" HDR ",\"transactions\":[{\"transaction\":{\"type\":\"L1_HANDLER\",\"contract_address\":"
-                     "\"0x7\",\"entry_point_selector\":\"0x8\",\"calldata\":[],\"nonce\":\"0x1\"},\"receipt\":"
-                     "{\"type\":\"L1_HANDLER\",\"transaction_hash\":\"0x1\",\"message_hash\":\"0x1\"}}]}",
-                     KT_E_PARSE, "calldata is empty");
-
-    /* the state file: a set of such blocks, each number once */
-    static const char twice[] = "{\"blocks\":[{" HDR ",\"transactions\":[]},{" HDR ",\"transactions\":[]}]}";
-    kt_v1_state vs;
-    assert_int_equal(kt_v1_state_parse((const uint8_t *)twice, strlen(twice), &vs, &err), KT_E_PARSE);
-    assert_non_null(strstr(err.message, "block 3 twice"));
-    static const char one[] = "{\"blocks\":[{" HDR ",\"transactions\":[]}]}";
-    assert_int_equal(kt_v1_state_parse((const uint8_t *)one, strlen(one), &vs, &err), KT_OK);
-    assert_non_null(kt_v1_state_find(&vs, 3));
-    assert_null(kt_v1_state_find(&vs, 4));
-    kt_v1_state_free(&vs);
-    assert_int_equal(kt_v1_state_parse((const uint8_t *)"{}", 2, &vs, &err), KT_E_PARSE);
+    /* another client's attestation queues on the attester lock, also with a deadline */
+    kt_rpc_opts o2 = {.node_url = node.url, .attest_wait_ms = 200};
+    node_set(NODE_OK, 5, "0x9d5a2699a8e04e928948106512b301ff69c94b21bbb92bdfb718271bc4b9a9", "0xe2ee9416ea4e8bfb");
+    start_server(&o2);
+    atomic_store(&fake.hold, true);
+    held_call d = {0};
+    assert_int_equal(pthread_create(&d.t, NULL, handle_quote, &d), 0);
+    wait_holding();
+    node_set(NODE_OK, 6, "0x2", "0x1");
+    long status;
+    char *e = post_raw(server_url, quote_req, strlen(quote_req), "application/json", &status);
+    assert_non_null(strstr(e, "\"code\":101"));
+    assert_non_null(strstr(e, "the attester stayed busy for 200 ms"));
+    free(e);
+    atomic_store(&fake.hold, false);
+    pthread_join(d.t, NULL);
+    free(d.out);
+    stop_server();
 }
 
 int main(void) {
@@ -1058,8 +1021,7 @@ int main(void) {
         cmocka_unit_test_setup(test_proxy, reset),
         cmocka_unit_test_setup(test_state_file, reset),
         cmocka_unit_test_setup(test_load, reset),
-        cmocka_unit_test(test_node_origin),
-        cmocka_unit_test(test_v1_block_parse),
+        cmocka_unit_test_setup(test_attest_bounds, reset),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     MHD_stop_daemon(node.mhd);
