@@ -88,6 +88,18 @@ int kt_write_all(int fd, const void *data, size_t len) {
     return 0;
 }
 
+const kt_fileio_seam *kt_fileio_test_seam;
+
+static int do_fchmod(int fd, mode_t mode) {
+    return kt_fileio_test_seam && kt_fileio_test_seam->fchmod ? kt_fileio_test_seam->fchmod(fd, mode)
+                                                              : fchmod(fd, mode);
+}
+
+static int do_fsync(int fd) {
+    return kt_fileio_test_seam && kt_fileio_test_seam->fsync ? kt_fileio_test_seam->fsync(fd)
+                                                             : fsync(fd);
+}
+
 kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                                kt_error *err) {
     size_t plen = strlen(path);
@@ -109,14 +121,19 @@ kt_status kt_file_write_atomic(const char *path, const void *data, size_t len, m
         free(tmp);
         return kt_fail(err, KT_E_IO, "cannot write %s: %s", path, strerror(werr));
     }
-    if (fchmod(fd, mode) != 0 || fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
+    /* the descriptor is closed on every path, whichever step fails */
+    int e = 0;
+    if (do_fchmod(fd, mode) != 0 || do_fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    if (e != 0) {
         unlink(tmp);
         free(tmp);
         return kt_fail(err, KT_E_IO, "cannot finish writing %s: %s", path, strerror(e));
     }
     if (rename(tmp, path) != 0) {
-        int e = errno;
+        e = errno;
         unlink(tmp);
         free(tmp);
         return kt_fail(err, KT_E_IO, "cannot move the new file into place at %s: %s", path,
