@@ -434,7 +434,8 @@ kt_status kt_report_parse_ex(const uint8_t *bytes, size_t len, const kt_report_p
         opts->product != KT_PRODUCT_GENOA && opts->product != KT_PRODUCT_TURIN)
         return kt_fail(err, KT_E_INVALID_ARG, "report: product hint %d is not a product",
                        (int)opts->product);
-    uint32_t version = kt_get_u32le(bytes);
+    kt_cursor vc = kt_cursor_init(bytes, len);
+    uint32_t version = kt_cursor_u32le(&vc);
     if (version < KT_REPORT_MIN_VERSION || version > KT_REPORT_MAX_VERSION)
         return kt_fail(err, KT_E_UNSUPPORTED,
                        "report version %u is not supported (supported: 2, 3, 4, 5)",

@@ -519,7 +519,7 @@ static void test_ioctl_bad_cert_table(void **state) {
     size_t qlen;
     kt_error err = {0};
     kt_status st = ioctl_quote(*state, &f, 1, true, &q, &qlen, &err);
-    expect_fail(st, KT_E_DEVICE, &err, "points past");
+    expect_fail(st, KT_E_DEVICE, &err, "runs past the end");
 }
 
 /* ==== fake configfs-tsm ===================================================== */
@@ -1026,19 +1026,19 @@ static void test_cert_table_extent(void **state) {
     put32(one + 16, 0);
     put32(one + 20, 0);
     expect_fail(kt_snp_cert_table_extent(one, sizeof one, &used, "t", &err), KT_E_DEVICE, &err,
-                "no terminating");
+                "no all-zero terminating entry");
     expect_fail(kt_snp_cert_table_extent(one, 10, &used, "t", &err), KT_E_DEVICE, &err,
-                "no terminating");
+                "no all-zero terminating entry");
     /* data past the end */
     uint8_t two[72] = {0};
     two[0] = 1;
     put32(two + 16, 48);
     put32(two + 20, 25);
     expect_fail(kt_snp_cert_table_extent(two, sizeof two, &used, "t", &err), KT_E_DEVICE, &err,
-                "entry 0 (offset 48, length 25) points past the 72-byte buffer");
+                "entry 0 (GUID 01000000-0000-0000-0000-000000000000) data 0x30..0x49 runs past the end of the 72-byte table");
     put32(two + 16, 0xFFFFFFFFu); /* no wrap-around */
     expect_fail(kt_snp_cert_table_extent(two, sizeof two, &used, "t", &err), KT_E_DEVICE, &err,
-                "points past");
+                "runs past the end");
 }
 
 static void test_backoff_bounded(void **state) {
