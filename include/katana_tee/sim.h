@@ -159,7 +159,7 @@ typedef struct kt_sim_params {
     uint32_t vmpl;           /* 0..3 */
     uint64_t platform_info;
     bool author_key_en;
-    bool mask_chip_id;       /* CHIP_ID all zero and MASK_CHIP_KEY set */
+    bool mask_chip_key;       /* CHIP_ID all zero and MASK_CHIP_KEY set */
     uint8_t measurement[48];
     uint8_t host_data[32];
     uint8_t id_key_digest[48];

@@ -267,7 +267,7 @@ static void test_report_params(void **state) {
 
     p.version = 2;
     p.vmpl = 0;
-    p.mask_chip_id = true;
+    p.mask_chip_key = true;
     p.policy = 0x30000 | KT_POLICY_DEBUG;
     memset(p.measurement, 0xAB, 48);
     assert_int_equal(kt_sim_quote(sim, &p, rd, &q, &qlen, false, &err), KT_OK);

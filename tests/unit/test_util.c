@@ -100,12 +100,28 @@ static void test_time_text(void **state) {
     }
 }
 
+static void test_status_categories(void **state) {
+    (void)state;
+    /* by range, defined or not (status.h) */
+    assert_int_equal(kt_status_category_of(KT_OK), KT_CAT_OK);
+    assert_int_equal(kt_status_category_of(KT_E_PARSE), KT_CAT_INPUT);
+    assert_int_equal(kt_status_category_of((kt_status)199), KT_CAT_INPUT);
+    assert_int_equal(kt_status_category_of(KT_E_CHAIN), KT_CAT_VERIFY);
+    assert_int_equal(kt_status_category_of((kt_status)450), KT_CAT_VERIFY);
+    assert_int_equal(kt_status_category_of(KT_E_NETWORK), KT_CAT_PLATFORM);
+    assert_int_equal(kt_status_category_of((kt_status)1), KT_CAT_PLATFORM);
+    assert_int_equal(kt_status_category_of((kt_status)-5), KT_CAT_PLATFORM);
+    assert_int_equal(kt_status_category_of((kt_status)1234), KT_CAT_PLATFORM);
+    assert_string_equal(kt_status_name((kt_status)150), kt_status_name((kt_status)151));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cursor_u16_and_sub),
         cmocka_unit_test(test_cursor_backwards),
         cmocka_unit_test(test_civil),
         cmocka_unit_test(test_time_text),
+        cmocka_unit_test(test_status_categories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

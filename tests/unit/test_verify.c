@@ -622,7 +622,7 @@ static void test_sim_bindings(void **state) {
 
     /* masked chip id: the binding is skipped by name, the verdict stays valid */
     sim_case_init(&sc, &sim_milan);
-    sc.params.mask_chip_id = true;
+    sc.params.mask_chip_key = true;
     kt_verdict *vd = malloc(sizeof *vd);
     assert_int_equal(sim_verify(&sc, vd), KT_OK);
     assert_int_equal(vd->checks[KT_CHECK_CHIP_BINDING].result, KT_RESULT_SKIPPED);
