@@ -9,6 +9,7 @@
 #include "katana_tee/hex.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/jsonutil.h"
 #include "verify/internal.h"
 
 static const char *verdict_word(const kt_verdict *v) {
@@ -83,12 +84,6 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     return KT_OK;
 }
 
-static json_t *hex_string(const uint8_t *p, size_t n) {
-    char buf[2 * 64 + 1];
-    kt_hex_encode(p, n, buf);
-    return json_string(buf);
-}
-
 kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
     if (!v || !out)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_verdict_to_json: bad argument");
@@ -140,10 +135,10 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
         const kt_report *r = &v->report;
         json_t *rep = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o}", "version", (json_int_t)r->version,
                                 "vmpl", (json_int_t)r->vmpl, "measurement",
-                                hex_string(r->measurement, 48), "report_data",
-                                hex_string(r->report_data, 64), "chip_id",
-                                hex_string(r->chip_id, 64), "host_data",
-                                hex_string(r->host_data, 32));
+                                kt_json_hex(r->measurement, 48), "report_data",
+                                kt_json_hex(r->report_data, 64), "chip_id",
+                                kt_json_hex(r->chip_id, 64), "host_data",
+                                kt_json_hex(r->host_data, 32));
         if (!rep)
             goto oom;
         json_object_set_new(rep, "policy", json_integer((json_int_t)r->policy));
