@@ -75,7 +75,7 @@ kt_status kt_snp_tsm_errno(const char *op, const char *path, int e, bool *busy, 
     }
 }
 
-#define READ_TOO_BIG (-1)
+#define READ_TOO_BIG KT_READ_TOO_BIG
 
 /* Read all of path into b (at most max bytes). Returns 0, an errno, or
  * READ_TOO_BIG when the file holds more than max bytes. */
@@ -87,27 +87,7 @@ static int read_all(const char *path, size_t max, kt_buf *b) {
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return errno;
-    uint8_t chunk[4096];
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (b->len + (size_t)n > max) {
-            rc = READ_TOO_BIG;
-            break;
-        }
-        if (!kt_buf_append(b, chunk, (size_t)n)) {
-            rc = ENOMEM;
-            break;
-        }
-    }
+    int rc = kt_read_fd(fd, b);
     close(fd);
     if (rc)
         kt_buf_free(b);

@@ -93,7 +93,9 @@ static inline uint8_t kt_cursor_u8(kt_cursor *c) {
 
 static inline uint16_t kt_cursor_u16le(kt_cursor *c) {
     const uint8_t *p = kt_cursor_take(c, 2);
-    return p ? (uint16_t)(p[0] | p[1] << 8) : 0;
+    if (!p)
+        return 0;
+    return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static inline uint32_t kt_cursor_u32le(kt_cursor *c) {

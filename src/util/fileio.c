@@ -39,31 +39,17 @@ static kt_status read_file(const char *path, size_t max, bool secret, uint8_t **
     kt_buf b;
     kt_buf_init(&b, max);
     b.secret = secret;
-    uint8_t chunk[16384];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            kt_buf_free(&b);
-            kt_wipe(chunk, sizeof chunk);
-            return kt_fail(err, KT_E_IO, "cannot read %s: %s", path, strerror(e));
-        }
-        if (n == 0)
-            break;
-        if (!kt_buf_append(&b, chunk, (size_t)n)) {
-            close(fd);
-            kt_buf_free(&b);
-            kt_wipe(chunk, sizeof chunk);
+    int rc = kt_read_fd(fd, &b);
+    close(fd);
+    if (rc != 0) {
+        kt_buf_free(&b);
+        if (rc == KT_READ_TOO_BIG)
             return kt_fail(err, KT_E_TOO_LARGE, "%s is larger than the limit of %zu bytes", path,
                            max);
-        }
+        if (rc == ENOMEM)
+            return kt_fail(err, KT_E_NOMEM, "out of memory reading %s", path);
+        return kt_fail(err, KT_E_IO, "cannot read %s: %s", path, strerror(rc));
     }
-    close(fd);
-    if (secret)
-        kt_wipe(chunk, sizeof chunk); /* the last chunk of a key */
     if (!kt_buf_terminate(&b)) {
         kt_buf_free(&b);
         return kt_fail(err, KT_E_NOMEM, "out of memory reading %s", path);
@@ -71,6 +57,56 @@ static kt_status read_file(const char *path, size_t max, bool secret, uint8_t **
     *data = b.data;
     *len = b.len;
     return KT_OK;
+}
+
+int kt_read_fd(int fd, kt_buf *b) {
+    uint8_t chunk[16384];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? errno : 0;
+            break;
+        }
+        if (b->len + (size_t)n > b->max) {
+            rc = KT_READ_TOO_BIG;
+            break;
+        }
+        if (!kt_buf_append(b, chunk, (size_t)n)) {
+            rc = ENOMEM;
+            break;
+        }
+    }
+    if (b->secret)
+        kt_wipe(chunk, sizeof chunk);
+    return rc;
+}
+
+kt_status kt_mkdirs(const char *dir, mode_t mode, kt_error *err) {
+    size_t n = strlen(dir);
+    if (n == 0)
+        return kt_fail(err, KT_E_INVALID_ARG, "mkdir: empty folder name");
+    char *tmp = malloc(n + 1);
+    if (!tmp)
+        return kt_fail_oom(err);
+    memcpy(tmp, dir, n + 1);
+    kt_status st = KT_OK;
+    for (size_t i = 1; i <= n && st == KT_OK; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0')
+            continue;
+        char saved = tmp[i];
+        tmp[i] = '\0';
+        struct stat sb;
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            st = kt_fail(err, KT_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+        else if (stat(tmp, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = kt_fail(err, KT_E_IO, "%s is not a folder", tmp);
+        tmp[i] = saved;
+    }
+    free(tmp);
+    return st;
 }
 
 int kt_write_all(int fd, const void *data, size_t len) {

@@ -11,6 +11,7 @@
 
 #include "katana_tee/hex.h"
 #include "util/error.h"
+#include "util/amdname.h"
 #include "verify/internal.h"
 
 static X509 *parse_der(const uint8_t *der, size_t len) {
@@ -177,7 +178,7 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     if (leaf) {
         char cn[64] = "";
         kt_x509_subject_cn(leaf, cn, sizeof cn);
-        c->leaf_role = strcmp(cn, "SEV-VLEK") == 0 ? KT_ROLE_VLEK : KT_ROLE_VCEK;
+        c->leaf_role = kt_cert_role_from_cn(cn) == KT_ROLE_VLEK ? KT_ROLE_VLEK : KT_ROLE_VCEK;
         c->inter_role = c->leaf_role == KT_ROLE_VLEK ? KT_ROLE_ASVK : KT_ROLE_ASK;
 
         *leaf_key = X509_get_pubkey(leaf);
