@@ -179,7 +179,9 @@ static kt_status read_blob(const char *entry, const char *name, size_t max, kt_b
 }
 
 static int step(const kt_snp_cfg *cfg, const char *entry, kt_snp_tsm_step s) {
-    return cfg->tr.tsm_step ? cfg->tr.tsm_step(cfg->tr.ctx, entry, s) : 0;
+    /* the seam speaks the kernel's -errno (snp_transport.h); this file, positive errno */
+    int rc = cfg->tr.tsm_step ? cfg->tr.tsm_step(cfg->tr.ctx, entry, s) : 0;
+    return rc < 0 ? -rc : rc > 0 ? EIO : 0;
 }
 
 static kt_status race(const char *entry, const char *when, unsigned long long expected,

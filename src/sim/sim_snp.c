@@ -185,8 +185,8 @@ static void tsm_removing(const char *entry) {
 static int sim_tsm_step(void *ctx, const char *entry, kt_snp_tsm_step step) {
     kt_sim_snp *chip = ctx;
     switch (step) {
-    case KT_SNP_TSM_CREATED: return tsm_created(entry);
-    case KT_SNP_TSM_WRITTEN: return tsm_written(chip, entry);
+    case KT_SNP_TSM_CREATED: return -tsm_created(entry);
+    case KT_SNP_TSM_WRITTEN: return -tsm_written(chip, entry);
     case KT_SNP_TSM_READ: return 0;
     case KT_SNP_TSM_REMOVING: tsm_removing(entry); return 0;
     }

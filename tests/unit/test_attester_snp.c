@@ -654,7 +654,7 @@ static int tsm_step(void *ctx, const char *entry, kt_snp_tsm_step s) {
     if (t->inject_errno && s == t->inject_step &&
         (t->inject_times == 0 || t->injected < t->inject_times)) {
         t->injected++;
-        return t->inject_errno;
+        return -t->inject_errno;
     }
     return 0;
 }
