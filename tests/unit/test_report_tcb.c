@@ -17,8 +17,7 @@ static const unsigned tcb_offsets[] = {0x038, 0x180, 0x1E0, 0x1F0};
 static uint8_t *load(const char *rel) {
     size_t len = 0;
     uint8_t *b = kt_test_read_shared(rel, &len);
-    if (len != KT_REPORT_SIZE)
-        fail_msg("%s is %zu bytes", rel, len);
+    assert_int_equal(len, KT_REPORT_SIZE);
     return b;
 }
 
@@ -61,12 +60,40 @@ static void check_every_byte(const uint8_t *orig, kt_product expect_product, con
     free(b);
 }
 
-static void test_milan(void **state) {
+/* Which TCB bytes each layout reserves (SNP-REFERENCE.md §3). */
+#define MILAN_GENOA {false, false, true, true, true, true, false, false}
+#define TURIN {false, false, false, false, true, true, true, false}
+#define COMMON {false, false, false, false, true, true, false, false}
+
+static const struct layout_case {
+    const char *fixture;
+    bool turin; /* relabel as Turin (make_turin) */
+    kt_product product;
+    bool reserved[8];
+} layout_cases[] = {
+    {"fixtures/snp/milan-v3-azure-cartridge/report.bin", false, KT_PRODUCT_MILAN, MILAN_GENOA},
+    {"fixtures/snp/genoa-v3-tinfoil/report.bin", false, KT_PRODUCT_GENOA, MILAN_GENOA},
+    {"fixtures/snp/genoa-v3-tinfoil/report.bin", true, KT_PRODUCT_TURIN, TURIN},
+    /* v2, no hint, Milan-shaped chip id: product unknown; only bytes 4..5 are reserved in
+     * both layouts, so only they can be refused */
+    {"fixtures/snp/milan-v2-virtee/report.bin", false, KT_PRODUCT_UNKNOWN, COMMON},
+};
+
+static void test_every_layout(void **state) {
     (void)state;
-    uint8_t *b = load("fixtures/snp/milan-v3-azure-cartridge/report.bin");
-    const bool reserved[8] = {false, false, true, true, true, true, false, false};
-    check_every_byte(b, KT_PRODUCT_MILAN, reserved);
-    /* the bytes of the original finding */
+    for (size_t i = 0; i < sizeof layout_cases / sizeof layout_cases[0]; i++) {
+        const struct layout_case *lc = &layout_cases[i];
+        uint8_t *b = load(lc->fixture);
+        if (lc->turin)
+            make_turin(b);
+        check_every_byte(b, lc->product, lc->reserved);
+        free(b);
+    }
+}
+
+/* The bytes of the original finding, on a Milan report. */
+static void test_reported_bytes(void **state) {
+    (void)state;
     static const unsigned found[] = {0x182, 0x1E4, 0x03A};
     for (size_t i = 0; i < 3; i++) {
         uint8_t *c = load("fixtures/snp/milan-v3-azure-cartridge/report.bin");
@@ -76,34 +103,6 @@ static void test_milan(void **state) {
         assert_int_equal(kt_report_parse(c, KT_REPORT_SIZE, &r, &err), KT_E_RESERVED);
         free(c);
     }
-    free(b);
-}
-
-static void test_genoa(void **state) {
-    (void)state;
-    uint8_t *b = load("fixtures/snp/genoa-v3-tinfoil/report.bin");
-    const bool reserved[8] = {false, false, true, true, true, true, false, false};
-    check_every_byte(b, KT_PRODUCT_GENOA, reserved);
-    free(b);
-}
-
-static void test_turin(void **state) {
-    (void)state;
-    uint8_t *b = load("fixtures/snp/genoa-v3-tinfoil/report.bin");
-    make_turin(b);
-    const bool reserved[8] = {false, false, false, false, true, true, true, false};
-    check_every_byte(b, KT_PRODUCT_TURIN, reserved);
-    free(b);
-}
-
-static void test_unknown_product(void **state) {
-    (void)state;
-    /* v2, no hint, Milan-shaped chip id: product unknown; only bytes 4..5 are reserved in
-     * both layouts, so only they can be refused */
-    uint8_t *b = load("fixtures/snp/milan-v2-virtee/report.bin");
-    const bool reserved[8] = {false, false, false, false, true, true, false, false};
-    check_every_byte(b, KT_PRODUCT_UNKNOWN, reserved);
-    free(b);
 }
 
 static void test_lenient_lists_anomaly(void **state) {
@@ -152,10 +151,8 @@ static void test_masks_and_compare(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_milan),
-        cmocka_unit_test(test_genoa),
-        cmocka_unit_test(test_turin),
-        cmocka_unit_test(test_unknown_product),
+        cmocka_unit_test(test_every_layout),
+        cmocka_unit_test(test_reported_bytes),
         cmocka_unit_test(test_lenient_lists_anomaly),
         cmocka_unit_test(test_masks_and_compare),
     };
