@@ -11,6 +11,7 @@
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 static int run(int argc, char **argv);
 
@@ -91,24 +92,9 @@ static void on_progress(void *user, const kt_kds_progress *p) {
 }
 
 static kt_status make_dirs(const char *dir, kt_error *err) {
-    char tmp[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof tmp)
+    if (!*dir)
         return kt_fail(err, KT_E_INVALID_ARG, "--out: bad folder name");
-    memcpy(tmp, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0')
-            continue;
-        char c = tmp[i];
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return kt_fail(err, KT_E_IO, "cannot create %s: %s", tmp, strerror(errno));
-        tmp[i] = c;
-    }
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return kt_fail(err, KT_E_IO, "%s is not a folder", dir);
-    return KT_OK;
+    return kt_mkdirs(dir, 0755, err);
 }
 
 static kt_status write_out(const char *dir, const char *name, const void *data, size_t len,

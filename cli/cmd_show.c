@@ -12,7 +12,6 @@
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
 #include "katana_tee/verify.h"
-#include "verify/internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -116,8 +115,11 @@ static json_t *cert_table_json(const kt_cert_table *t) {
                                  "guid", guid, "format", e->is_pem ? "PEM" : "DER", "size",
                                  (json_int_t)e->len);
         kt_cert_info ci;
-        if (item && kt_cert_info_get(e->data, e->len, &ci, NULL) == KT_OK)
-            json_object_set_new(item, "certificate", kt_cert_info_json(&ci));
+        char *text = NULL;
+        if (item && kt_cert_info_get(e->data, e->len, &ci, NULL) == KT_OK &&
+            kt_cert_info_to_json(&ci, &text, NULL) == KT_OK)
+            json_object_set_new(item, "certificate", json_loads(text, 0, NULL));
+        free(text);
         json_array_append_new(a, item);
     }
     return a;

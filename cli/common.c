@@ -183,15 +183,13 @@ kt_status kt_cli_read(const char *path, size_t max, uint8_t **data, size_t *len,
         return kt_file_read(path, max, data, len, err);
     kt_buf b;
     kt_buf_init(&b, max);
-    uint8_t chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-        if (!kt_buf_append(&b, chunk, n)) {
-            kt_buf_free(&b);
-            return kt_fail(err, KT_E_TOO_LARGE, "standard input exceeds %zu bytes", max);
-        }
+    int rc = kt_read_fd(STDIN_FILENO, &b);
+    if (rc == KT_READ_TOO_BIG || rc == ENOMEM) {
+        kt_buf_free(&b);
+        return kt_fail(err, rc == ENOMEM ? KT_E_NOMEM : KT_E_TOO_LARGE,
+                       "standard input exceeds %zu bytes", max);
     }
-    if (ferror(stdin) || !kt_buf_terminate(&b)) {
+    if (rc != 0 || !kt_buf_terminate(&b)) {
         kt_buf_free(&b);
         return kt_fail(err, KT_E_IO, "cannot read standard input");
     }

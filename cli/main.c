@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "katana_tee/sim.h"
 
 #define KT_COMMAND(n) extern const kt_cli_command kt_cli_cmd_##n;
 #include "cli_commands.inc"
@@ -30,6 +31,12 @@ static void print_overview(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    /* the simulator is not in libkatana-tee: this program links it and offers `--attester sim` */
+    kt_error reg_err = {0};
+    if (kt_sim_attester_register(&reg_err) != KT_OK) {
+        fprintf(stderr, "katana-tee: %s\n", reg_err.message);
+        return KT_EXIT_PLATFORM;
+    }
     if (argc < 2) {
         print_overview(stderr);
         return KT_EXIT_USAGE;

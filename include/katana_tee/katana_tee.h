@@ -16,7 +16,6 @@
 #include "katana_tee/report.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/attester.h"
-#include "katana_tee/sim.h"
 #include "katana_tee/verify.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/measure.h"

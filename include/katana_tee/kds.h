@@ -27,6 +27,10 @@
  *          then ARK-<Product>, the first issued by the second, the second
  *          self-issued, both RSA;
  *   CRL:   one DER X.509 CRL whose issuer CN is ARK-<Product>.
+ * Signals: network calls never use signals for timeouts, and SIGPIPE (a
+ * peer closing mid-transfer) cannot end the process: the calling thread
+ * blocks it for the transfer, consumes one raised meanwhile and restores its
+ * mask. The library never changes the process-wide SIGPIPE disposition.
  * What this module does NOT check: signatures and pinned roots. A fetched
  * object is only as trustworthy as the verifier (kt_verify) makes it; the
  * checks here keep wrong or corrupt objects out of the cache.

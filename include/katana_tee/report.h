@@ -80,9 +80,30 @@ typedef struct kt_tcb {
     uint8_t microcode;
 } kt_tcb;
 
+/* Decode with the product's layout (Milan/Genoa for KT_PRODUCT_UNKNOWN). Reserved bytes are ignored. */
 KT_API kt_tcb kt_tcb_decode(uint64_t raw, kt_product product);
 /* Encode components back to the raw value for the product's layout. */
 KT_API uint64_t kt_tcb_encode(const kt_tcb *tcb, kt_product product);
+
+/*
+ * The bits of a raw TCB_VERSION that the product's layout reserves (must be
+ * zero): bytes 2..5 for Milan/Genoa, 4..6 for Turin, and for an unknown
+ * product only 4..5 (reserved in both). The strict report parser refuses
+ * reports whose four TCB fields set any of them (for the product it
+ * determined); a caller that sets the product later (kt_report_set_product)
+ * should check `raw & kt_tcb_reserved_mask(product)` itself.
+ */
+KT_API uint64_t kt_tcb_reserved_mask(kt_product product);
+
+/*
+ * Compare decoded TCBs component by component (fmc, boot loader, TEE, SNP,
+ * microcode), never the raw values, whose reserved bytes carry no meaning.
+ * kt_tcb_equal: every component equal. kt_tcb_at_most: every component of
+ * a <= b's (a partial order: false when neither is below the other).
+ * Both are false when either is NULL or only one has the Turin layout.
+ */
+KT_API bool kt_tcb_equal(const kt_tcb *a, const kt_tcb *b);
+KT_API bool kt_tcb_at_most(const kt_tcb *a, const kt_tcb *b);
 
 /* ---- bit fields -------------------------------------------------------- */
 

@@ -25,6 +25,11 @@
  *
  * What this module does not do: it does not verify anything, and it does
  * not pretend keys are protected — they are plain files.
+ *
+ * Where it lives: in the katana-tee-sim library (test and demo builds: the
+ * katana-tee program, the tests), never in libkatana-tee, and this header is
+ * not installed. kt_sim_sign_report() signs any bytes with a chip-shaped
+ * key; a production verifier process has no business linking it.
  */
 #ifndef KATANA_TEE_SIM_H
 #define KATANA_TEE_SIM_H
@@ -39,6 +44,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * Add the "sim" backend to kt_attester_new() (kt_attester_register_backend).
+ * Idempotent. Its options: sim_dir (required), sim_params (NULL: the
+ * directory's defaults), vmpl (>= 0 overrides), with_certs.
+ */
+KT_API KT_MUST_CHECK kt_status kt_sim_attester_register(kt_error *err);
 
 typedef struct kt_sim kt_sim;
 
@@ -147,7 +159,7 @@ typedef struct kt_sim_params {
     uint32_t vmpl;           /* 0..3 */
     uint64_t platform_info;
     bool author_key_en;
-    bool mask_chip_id;       /* CHIP_ID all zero and MASK_CHIP_KEY set */
+    bool mask_chip_key;       /* CHIP_ID all zero and MASK_CHIP_KEY set */
     uint8_t measurement[48];
     uint8_t host_data[32];
     uint8_t id_key_digest[48];

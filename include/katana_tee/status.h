@@ -97,7 +97,13 @@ KT_API const char *kt_status_name(kt_status status);
 /* A short English phrase for a status, e.g. "malformed input". Never NULL. */
 KT_API const char *kt_status_str(kt_status status);
 
-/* Which class a status falls in. Unknown codes count as KT_CAT_PLATFORM. */
+/*
+ * Which class a status falls in, by the code's hundreds (the ranges above are
+ * the contract, so a code a newer library adds is classed correctly by an
+ * older caller): 0 KT_CAT_OK; 100..199 KT_CAT_INPUT; 200..499 KT_CAT_VERIFY
+ * (chain, signature, binding, policy), whether or not the code is defined;
+ * everything else (500..999 and codes outside every range) KT_CAT_PLATFORM.
+ */
 KT_API kt_status_category kt_status_category_of(kt_status status);
 
 /* Clear an error record (status KT_OK, empty message). NULL is allowed. */

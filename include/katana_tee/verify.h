@@ -135,6 +135,15 @@ typedef struct kt_cert_info {
 KT_API KT_MUST_CHECK kt_status kt_cert_info_get(const uint8_t *bytes, size_t len,
                                                 kt_cert_info *out, kt_error *err);
 
+/* One line describing a certificate ("CN=… issued by CN=…, serial …, valid …, TCB …"),
+ * truncated to fit `cap` bytes (always NUL-terminated when cap > 0). */
+KT_API void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap);
+
+/* The same as one compact JSON object (role, subject, issuer, serial, not_before, not_after,
+ * tcb, product_name; docs/verification.md); *out is allocated, release it with free(). */
+KT_API KT_MUST_CHECK kt_status kt_cert_info_to_json(const kt_cert_info *ci, char **out,
+                                                    kt_error *err);
+
 /* ---- policy --------------------------------------------------------------- */
 
 #define KT_POLICY_MAX_MEASUREMENTS 64

@@ -1,8 +1,12 @@
-/* The sim attester: quotes from the software secure processor (sim.h). */
+/*
+ * The sim attester: quotes from the software secure processor (sim.h).
+ * Part of the katana-tee-sim library, not libkatana-tee: it reaches the
+ * library's attester API only through kt_attester_register_backend().
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include "attester/attester_internal.h"
+#include "katana_tee/attester.h"
 #include "katana_tee/sim.h"
 #include "util/error.h"
 
@@ -26,10 +30,7 @@ static void sim_free(void *ctx) {
     free(c);
 }
 
-static const kt_attester_ops sim_ops = {"sim", sim_quote, sim_free};
-
-kt_status kt_attester_sim_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
-                               void **ctx, kt_error *err) {
+static kt_status sim_open(const kt_attester_opts *opts, void **ctx, kt_error *err) {
     if (!opts->sim_dir)
         return kt_fail(err, KT_E_INVALID_ARG,
                        "attester 'sim' needs a simulator directory (--sim-dir; make one with "
@@ -50,7 +51,12 @@ kt_status kt_attester_sim_open(const kt_attester_opts *opts, const kt_attester_o
     if (opts->vmpl >= 0)
         c->params.vmpl = (uint32_t)opts->vmpl;
     c->with_certs = opts->with_certs;
-    *ops = &sim_ops;
     *ctx = c;
     return KT_OK;
+}
+
+static const kt_attester_backend sim_backend = {"sim", sim_open, sim_quote, sim_free};
+
+kt_status kt_sim_attester_register(kt_error *err) {
+    return kt_attester_register_backend(&sim_backend, err);
 }

@@ -11,7 +11,7 @@
 #include "attester/snp_internal.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
-#include "util/cursor.h"
+#include "quote/certtable.h"
 #include "util/error.h"
 
 /* ---- the real kernel ------------------------------------------------------ */
@@ -157,11 +157,10 @@ kt_status kt_snp_check_report(const uint8_t *report, size_t len, const uint8_t r
     if (kt_report_parse(report, len, &parsed, &perr) != KT_OK)
         return kt_fail(err, KT_E_DEVICE, "%s returned a report that does not parse: %s", source,
                        perr.message);
-    uint32_t got_vmpl = kt_get_u32le(report + 0x30);
-    if (got_vmpl != vmpl)
+    if (parsed.vmpl != vmpl)
         return kt_fail(err, KT_E_DEVICE, "%s returned a report for VMPL %u, but VMPL %u was requested",
-                       source, got_vmpl, vmpl);
-    if (memcmp(report + 0x50, report_data, 64) != 0)
+                       source, (unsigned)parsed.vmpl, vmpl);
+    if (memcmp(parsed.report_data, report_data, 64) != 0)
         return kt_fail(err, KT_E_DEVICE,
                        "%s returned a report whose REPORT_DATA differs from the requested bytes",
                        source);
@@ -170,33 +169,9 @@ kt_status kt_snp_check_report(const uint8_t *report, size_t len, const uint8_t r
 
 kt_status kt_snp_cert_table_extent(const uint8_t *buf, size_t len, size_t *used, const char *source,
                                    kt_error *err) {
-    static const uint8_t zero[KT_SNP_CERT_ENTRY_SIZE];
-    *used = 0;
-    size_t end = 0;
-    for (size_t i = 0;; i++) {
-        size_t at = i * KT_SNP_CERT_ENTRY_SIZE;
-        if (len < KT_SNP_CERT_ENTRY_SIZE || at > len - KT_SNP_CERT_ENTRY_SIZE)
-            return kt_fail(err, KT_E_DEVICE,
-                           "%s: certificate table of %zu bytes has no terminating all-zero entry",
-                           source, len);
-        const uint8_t *e = buf + at;
-        if (memcmp(e, zero, sizeof zero) == 0) {
-            if (i == 0)
-                return KT_OK; /* no certificates supplied */
-            if (at + KT_SNP_CERT_ENTRY_SIZE > end)
-                end = at + KT_SNP_CERT_ENTRY_SIZE;
-            break;
-        }
-        uint64_t off = kt_get_u32le(e + 16), n = kt_get_u32le(e + 20);
-        if (off + n > len)
-            return kt_fail(err, KT_E_DEVICE,
-                           "%s: certificate table entry %zu (offset %llu, length %llu) points "
-                           "past the %zu-byte buffer",
-                           source, i, (unsigned long long)off, (unsigned long long)n, len);
-        if (off + n > end)
-            end = (size_t)(off + n);
-    }
-    *used = end;
+    kt_error terr = {0};
+    if (kt_cert_table_extent(buf, len, used, &terr) != KT_OK)
+        return kt_fail(err, KT_E_DEVICE, "%s: %s", source, terr.message);
     return KT_OK;
 }
 

@@ -68,8 +68,11 @@ static bool is_busy(int e, uint64_t exitinfo2) {
 /* Validate the firmware's MSG_REPORT_RSP and return a pointer to the report. */
 static kt_status check_response(const kt_snp_report_resp *resp, const char *path, uint32_t vmpl,
                                 const uint8_t **report, kt_error *err) {
-    uint32_t status = kt_get_u32le(resp->data + KT_SNP_RESP_STATUS_OFF);
-    uint32_t size = kt_get_u32le(resp->data + KT_SNP_RESP_REPORT_SIZE_OFF);
+    kt_cursor c = kt_cursor_init(resp->data, sizeof resp->data);
+    kt_cursor_seek(&c, KT_SNP_RESP_STATUS_OFF);
+    uint32_t status = kt_cursor_u32le(&c);
+    kt_cursor_seek(&c, KT_SNP_RESP_REPORT_SIZE_OFF);
+    uint32_t size = kt_cursor_u32le(&c);
     if (status != KT_SNP_FW_SUCCESS) {
         const char *name = kt_snp_fw_status_name(status);
         return kt_fail(err, KT_E_DEVICE, "firmware refused the report request on %s: status 0x%x "

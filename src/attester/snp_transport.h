@@ -16,11 +16,15 @@
  *             does not generate reports, so a test uses this to play the
  *             kernel's part (populate attribute files after mkdir, produce
  *             outblob after inblob is written, empty the entry before rmdir).
- *             A non-zero return is taken as the errno of the kernel
- *             operation that the step follows (mkdir for CREATED, the
+ *             Like open and ioctl it returns 0 or -errno: a negative return
+ *             is taken as the errno of the kernel operation that the step
+ *             follows (mkdir for CREATED, the
  *             privlevel/inblob writes for WRITTEN, the blob reads for READ),
  *             so tests can inject the kernel's failures; it is ignored for
  *             REMOVING.
+ *
+ * Every callback that can fail returns 0 (or an fd) on success and -errno on
+ * failure, as the kernel does; a positive return is a bug and counts as EIO.
  *
  * The configfs root directory and the device path are the other half of the
  * seam (kt_attester_opts.configfs_root / device_path).

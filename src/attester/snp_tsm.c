@@ -75,7 +75,7 @@ kt_status kt_snp_tsm_errno(const char *op, const char *path, int e, bool *busy, 
     }
 }
 
-#define READ_TOO_BIG (-1)
+#define READ_TOO_BIG KT_READ_TOO_BIG
 
 /* Read all of path into b (at most max bytes). Returns 0, an errno, or
  * READ_TOO_BIG when the file holds more than max bytes. */
@@ -87,27 +87,7 @@ static int read_all(const char *path, size_t max, kt_buf *b) {
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return errno;
-    uint8_t chunk[4096];
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (b->len + (size_t)n > max) {
-            rc = READ_TOO_BIG;
-            break;
-        }
-        if (!kt_buf_append(b, chunk, (size_t)n)) {
-            rc = ENOMEM;
-            break;
-        }
-    }
+    int rc = kt_read_fd(fd, b);
     close(fd);
     if (rc)
         kt_buf_free(b);
@@ -199,7 +179,9 @@ static kt_status read_blob(const char *entry, const char *name, size_t max, kt_b
 }
 
 static int step(const kt_snp_cfg *cfg, const char *entry, kt_snp_tsm_step s) {
-    return cfg->tr.tsm_step ? cfg->tr.tsm_step(cfg->tr.ctx, entry, s) : 0;
+    /* the seam speaks the kernel's -errno (snp_transport.h); this file, positive errno */
+    int rc = cfg->tr.tsm_step ? cfg->tr.tsm_step(cfg->tr.ctx, entry, s) : 0;
+    return rc < 0 ? -rc : rc > 0 ? EIO : 0;
 }
 
 static kt_status race(const char *entry, const char *when, unsigned long long expected,

@@ -1,7 +1,9 @@
 /* The one HTTP client: libcurl, one easy handle per request. */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 
@@ -17,6 +19,41 @@ static CURLcode global_rc = CURLE_FAILED_INIT;
 
 static void global_init(void) {
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/*
+ * SIGPIPE: a write to a connection the peer has closed raises it, and its
+ * default action ends the process. libcurl ignores it only without
+ * CURLOPT_NOSIGNAL, which we must set (threads); on Linux curl sends with
+ * MSG_NOSIGNAL, but TLS backends and other platforms may write without it.
+ * So the calling thread blocks SIGPIPE for the transfer (and the cleanup,
+ * which may send a TLS close_notify), consumes one raised meanwhile, and
+ * restores its mask. Other threads and the process disposition are untouched.
+ */
+typedef struct sigpipe_guard {
+    sigset_t old;
+    bool was_blocked;
+} sigpipe_guard;
+
+static void sigpipe_block(sigpipe_guard *g) {
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &g->old);
+    g->was_blocked = sigismember(&g->old, SIGPIPE) == 1;
+}
+
+static void sigpipe_restore(const sigpipe_guard *g) {
+    if (g->was_blocked)
+        return; /* the caller blocks it already: what is pending stays theirs */
+    sigset_t pipe_set, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+        const struct timespec now = {0, 0};
+        (void)sigtimedwait(&pipe_set, NULL, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 void kt_http_redact_url(const char *url, char *out, size_t cap) {
@@ -211,12 +248,17 @@ kt_status kt_http_perform(const kt_http_request *req, kt_http_response *resp, kt
         SETOPT(h, CURLOPT_XFERINFODATA, &t);
         SETOPT(h, CURLOPT_NOPROGRESS, 0L);
     }
+    sigpipe_guard guard;
+    sigpipe_block(&guard);
     if (rc == CURLE_OK)
         rc = curl_easy_perform(h);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+    bool no_status = rc == CURLE_OK &&
+                     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK;
     curl_slist_free_all(headers);
     curl_easy_cleanup(h);
+    sigpipe_restore(&guard);
+    if (no_status)
+        return kt_fail(err, KT_E_INTERNAL, "libcurl gave no HTTP status for %s", shown);
 
     if (rc == CURLE_OK) {
         if (!kt_buf_terminate(&resp->body))

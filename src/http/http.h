@@ -4,7 +4,9 @@
  *
  * One easy handle per request, so any thread may call kt_http_perform at any
  * time; curl_global_init runs once (pthread_once) on first use. Signals are
- * never used for timeouts (CURLOPT_NOSIGNAL). Proxies (http_proxy,
+ * never used for timeouts (CURLOPT_NOSIGNAL), and SIGPIPE cannot end the
+ * process: the calling thread blocks it during the transfer and consumes
+ * one raised meanwhile (see sigpipe_block in http.c). Proxies (http_proxy,
  * https_proxy, no_proxy, ALL_PROXY) and TLS trust come from the environment
  * and the system CA store, as libcurl does by default. Only http:// and
  * https:// URLs are accepted; redirects are followed only when asked.

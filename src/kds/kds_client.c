@@ -21,6 +21,7 @@
 #include "katana_tee/quote.h"
 #include "kds/kds_internal.h"
 #include "util/error.h"
+#include "util/amdname.h"
 #include "util/fileio.h"
 
 #define MAX_WARNINGS 32
@@ -295,21 +296,7 @@ static void fmt_date(time_t t, char *out, size_t cap) {
 /* ---- cache ------------------------------------------------------------------------------ */
 
 static kt_status mkdirs(const char *dir, kt_error *err) {
-    char tmp[PATH_MAX_KT];
-    size_t n = strlen(dir);
-    if (n >= sizeof tmp)
-        return kt_fail(err, KT_E_IO, "cache path too long: %s", dir);
-    memcpy(tmp, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0')
-            continue;
-        char saved = tmp[i];
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return kt_fail(err, KT_E_IO, "cannot create %s: %s", tmp, strerror(errno));
-        tmp[i] = saved;
-    }
-    return KT_OK;
+    return kt_mkdirs(dir, 0755, err);
 }
 
 static kt_status cache_store(kt_kds_client *c, const char *path, const uint8_t *bytes,
@@ -735,7 +722,7 @@ static kt_status add_chain(kt_certs *certs, const uint8_t *pem, size_t len, unsi
                 X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
                                           (int)sizeof cn);
             X509_free(x);
-            role = strncmp(cn, "SEV-VLEK-", 9) == 0 ? KT_ROLE_ASVK : KT_ROLE_ASK;
+            role = kt_cert_role_from_cn(cn) == KT_ROLE_ASVK ? KT_ROLE_ASVK : KT_ROLE_ASK;
         }
         if ((want & ROLE_BIT(role)) && !kt_certs_has(certs, role))
             st = kt_certs_add(certs, role, data, (size_t)dlen, origin, false, err);

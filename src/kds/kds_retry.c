@@ -3,18 +3,10 @@
 #include <string.h>
 
 #include "kds/kds_internal.h"
+#include "util/timeutil.h"
 
 time_t kt_kds_timegm(const struct tm *tm) {
-    /* Days from 1970-01-01 to a civil date (proleptic Gregorian), H. Hinnant's algorithm. */
-    long long y = (long long)tm->tm_year + 1900;
-    long long m = tm->tm_mon + 1;
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + tm->tm_mday - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097 + doe - 719468;
-    return (time_t)(days * 86400 + tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec);
+    return (time_t)kt_timegm(tm);
 }
 
 static bool digits(const char *s, size_t n, int *out) {

@@ -140,11 +140,15 @@ kt_status kt_ovmf_parse(const uint8_t *data, size_t len, uint64_t base_gpa, cons
                        what, len, KT_MEASURE_MAX_FIRMWARE);
     if (len < RESET_VECTOR_TAIL + ENTRY_HEADER)
         return KT_OK; /* too short to hold a footer table: none */
-    size_t footer = len - RESET_VECTOR_TAIL - ENTRY_HEADER;
-    if (memcmp(data + footer + 2, GUID_FOOTER, 16) != 0)
+    /* Walk backwards from just before the reset vector. */
+    kt_cursor image = kt_cursor_init_end(data, len - RESET_VECTOR_TAIL);
+    kt_cursor footer_hdr = kt_cursor_sub_back(&image, ENTRY_HEADER);
+    uint16_t total = kt_cursor_u16le(&footer_hdr);
+    const uint8_t *footer_guid = kt_cursor_take(&footer_hdr, 16);
+    if (footer_hdr.failed || memcmp(footer_guid, GUID_FOOTER, 16) != 0)
         return KT_OK;
     info->has_footer = true;
-    uint16_t total = (uint16_t)(data[footer] | data[footer + 1] << 8);
+    size_t footer = image.pos; /* offset of the footer entry's header */
     if (total < ENTRY_HEADER)
         return kt_fail(err, KT_E_PARSE, "%s: footer table length %u is shorter than its header",
                        what, total);
@@ -154,30 +158,30 @@ kt_status kt_ovmf_parse(const uint8_t *data, size_t len, uint64_t base_gpa, cons
                        "%s: footer table length %u runs past the start of the %zu-byte image",
                        what, total, len);
     size_t table_start = footer - table_len;
-    size_t pos = footer; /* end of the entry being read */
+    kt_cursor table = kt_cursor_init_end(data + table_start, table_len);
     bool seen_reset = false, seen_hash = false, seen_meta = false, seen_svsm = false;
     uint32_t meta_offset = 0;
-    while (pos > table_start) {
-        size_t avail = pos - table_start;
-        if (avail < ENTRY_HEADER)
+    while (table.pos > 0) {
+        if (table.pos < ENTRY_HEADER)
             return kt_fail(err, KT_E_PARSE,
                            "%s: footer table has %zu stray bytes before its first entry", what,
-                           avail);
-        const uint8_t *hdr = data + pos - ENTRY_HEADER;
-        uint16_t esize = (uint16_t)(hdr[0] | hdr[1] << 8);
-        const uint8_t *guid = hdr + 2;
+                           table.pos);
+        kt_cursor hdr = kt_cursor_sub_back(&table, ENTRY_HEADER);
+        size_t hdr_at = table_start + table.pos; /* for messages */
+        uint16_t esize = kt_cursor_u16le(&hdr);
+        const uint8_t *guid = kt_cursor_take(&hdr, 16);
         if (esize < ENTRY_HEADER)
             return kt_fail(err, KT_E_PARSE,
                            "%s: footer table entry at offset 0x%zx has length %u, shorter than "
                            "its header",
-                           what, pos - ENTRY_HEADER, esize);
-        if (esize > avail)
+                           what, hdr_at, esize);
+        size_t elen = esize - ENTRY_HEADER;
+        if (elen > table.pos)
             return kt_fail(err, KT_E_PARSE,
                            "%s: footer table entry at offset 0x%zx (length %u) runs past the "
                            "start of the table",
-                           what, pos - ENTRY_HEADER, esize);
-        const uint8_t *edata = data + pos - esize;
-        size_t elen = esize - ENTRY_HEADER;
+                           what, hdr_at, esize);
+        kt_cursor entry = kt_cursor_sub_back(&table, elen);
         bool *seen = NULL;
         const char *name = NULL;
         if (memcmp(guid, GUID_SEV_ES_RESET, 16) == 0) {
@@ -203,14 +207,14 @@ kt_status kt_ovmf_parse(const uint8_t *data, size_t len, uint64_t base_gpa, cons
             if (elen < 4)
                 return kt_fail(err, KT_E_PARSE, "%s: footer table %s entry holds %zu bytes (needs 4)",
                                what, name, elen);
-            uint32_t v = kt_get_u32le(edata);
+            uint32_t v = kt_cursor_u32le(&entry);
             if (seen == &seen_reset) {
                 info->has_reset_block = true;
                 info->reset_eip = v;
             } else if (seen == &seen_hash) {
                 info->has_hash_table = true;
                 info->hash_table_gpa = v;
-                info->hash_table_size = elen >= 8 ? kt_get_u32le(edata + 4) : 0;
+                info->hash_table_size = elen >= 8 ? kt_cursor_u32le(&entry) : 0;
             } else if (seen == &seen_meta) {
                 meta_offset = v;
             } else {
@@ -218,7 +222,6 @@ kt_status kt_ovmf_parse(const uint8_t *data, size_t len, uint64_t base_gpa, cons
                 info->svsm_entry_offset = v;
             }
         }
-        pos -= esize;
     }
     if (seen_meta)
         return parse_metadata(data, len, base_gpa, what, meta_offset, info, err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "katana_tee/quote.h"
+#include "quote/certtable.h"
 #include "util/cursor.h"
 #include "util/error.h"
 
@@ -89,8 +90,9 @@ static void entry_label(size_t index, const uint8_t guid[GUID_SIZE], char *out, 
              hex + 12, hex + 16, hex + 20);
 }
 
-kt_status kt_cert_table_parse(const uint8_t *bytes, size_t len, kt_cert_table *out,
-                              kt_error *err) {
+/* Parse, and report how far the table reaches (entry list or data, whichever ends last). */
+static kt_status parse_table(const uint8_t *bytes, size_t len, kt_cert_table *out, size_t *extent,
+                             kt_error *err) {
     if (!out || (!bytes && len))
         return kt_fail(err, KT_E_INVALID_ARG, "certificate table: missing argument");
     memset(out, 0, sizeof *out);
@@ -103,8 +105,9 @@ kt_status kt_cert_table_parse(const uint8_t *bytes, size_t len, kt_cert_table *o
     kt_cursor c = kt_cursor_init(bytes, len);
     size_t count = 0;
     for (;;) {
-        const uint8_t *entry = kt_cursor_take(&c, ENTRY_SIZE);
-        if (!entry)
+        kt_cursor ec = kt_cursor_sub(&c, ENTRY_SIZE);
+        const uint8_t *entry = ec.data;
+        if (ec.failed)
             return kt_fail(err, KT_E_PARSE,
                            "certificate table has no all-zero terminating entry (%zu bytes, "
                            "%zu entries read)",
@@ -121,13 +124,14 @@ kt_status kt_cert_table_parse(const uint8_t *bytes, size_t len, kt_cert_table *o
                            "terminator",
                            count);
         kt_cert_entry *e = &out->entries[count];
-        memcpy(e->guid, entry, GUID_SIZE);
+        kt_cursor_read(&ec, e->guid, GUID_SIZE);
         e->kind = kind_of(e->guid);
-        offsets[count] = kt_get_u32le(entry + GUID_SIZE);
-        e->len = kt_get_u32le(entry + GUID_SIZE + 4);
+        offsets[count] = kt_cursor_u32le(&ec);
+        e->len = kt_cursor_u32le(&ec);
         count++;
     }
     size_t list_end = c.pos; /* entries plus terminator */
+    size_t reach = list_end;
 
     for (size_t i = 0; i < count; i++) {
         kt_cert_entry *e = &out->entries[i];
@@ -161,9 +165,24 @@ kt_status kt_cert_table_parse(const uint8_t *bytes, size_t len, kt_cert_table *o
         }
         e->data = bytes + start;
         e->is_pem = looks_pem(e->data, e->len);
+        if (end > reach)
+            reach = (size_t)end;
     }
     out->count = count;
+    *extent = count ? reach : 0;
     return KT_OK;
+}
+
+kt_status kt_cert_table_parse(const uint8_t *bytes, size_t len, kt_cert_table *out,
+                              kt_error *err) {
+    size_t extent;
+    return parse_table(bytes, len, out, &extent, err);
+}
+
+kt_status kt_cert_table_extent(const uint8_t *bytes, size_t len, size_t *used, kt_error *err) {
+    kt_cert_table table;
+    *used = 0;
+    return parse_table(bytes, len, &table, used, err);
 }
 
 kt_status kt_cert_table_build(const kt_cert_entry *entries, size_t count, uint8_t **out,

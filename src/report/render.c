@@ -13,6 +13,7 @@
 #include "katana_tee/report.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/jsonutil.h"
 
 #define TEXT_MAX (256u * 1024u) /* a rendering is a few KB; this is a safety cap */
 
@@ -260,12 +261,6 @@ static void jset(jctx *c, json_t *obj, const char *key, json_t *value) {
         c->ok = false; /* json_object_set_new releases value on failure */
 }
 
-static json_t *jhex(const uint8_t *bytes, size_t len) {
-    char hex[2 * 72 + 1];
-    kt_hex_encode(bytes, len, hex); /* every byte array here is <= 72 bytes */
-    return json_string(hex);
-}
-
 static json_t *ju64(uint64_t v) {
     char s[2 + 16 + 1];
     snprintf(s, sizeof s, "0x%016llx", (unsigned long long)v);
@@ -350,8 +345,8 @@ kt_status kt_report_to_json(const kt_report *r, const kt_report_anomalies *anoma
     }
     jset(&c, o, "policy",
          jflags(&c, policy, r->policy, kt_policy_bit_names(), KT_POLICY_KNOWN_BITS, 16));
-    jset(&c, o, "family_id", jhex(r->family_id, sizeof r->family_id));
-    jset(&c, o, "image_id", jhex(r->image_id, sizeof r->image_id));
+    jset(&c, o, "family_id", kt_json_hex(r->family_id, sizeof r->family_id));
+    jset(&c, o, "image_id", kt_json_hex(r->image_id, sizeof r->image_id));
     jset(&c, o, "vmpl", json_integer(r->vmpl));
     jset(&c, o, "signature_algo", json_integer(r->signature_algo));
     jset(&c, o, "current_tcb", jtcb(&c, &r->current_tcb));
@@ -366,19 +361,19 @@ kt_status kt_report_to_json(const kt_report *r, const kt_report_anomalies *anoma
                    "author_key_en", (int)r->author_key_en, "mask_chip_key", (int)r->mask_chip_key,
                    "signing_key", (int)r->signing_key, "signing_key_name",
                    kt_signing_key_name(r->signing_key)));
-    jset(&c, o, "report_data", jhex(r->report_data, sizeof r->report_data));
-    jset(&c, o, "measurement", jhex(r->measurement, sizeof r->measurement));
-    jset(&c, o, "host_data", jhex(r->host_data, sizeof r->host_data));
-    jset(&c, o, "id_key_digest", jhex(r->id_key_digest, sizeof r->id_key_digest));
-    jset(&c, o, "author_key_digest", jhex(r->author_key_digest, sizeof r->author_key_digest));
-    jset(&c, o, "report_id", jhex(r->report_id, sizeof r->report_id));
-    jset(&c, o, "report_id_ma", jhex(r->report_id_ma, sizeof r->report_id_ma));
+    jset(&c, o, "report_data", kt_json_hex(r->report_data, sizeof r->report_data));
+    jset(&c, o, "measurement", kt_json_hex(r->measurement, sizeof r->measurement));
+    jset(&c, o, "host_data", kt_json_hex(r->host_data, sizeof r->host_data));
+    jset(&c, o, "id_key_digest", kt_json_hex(r->id_key_digest, sizeof r->id_key_digest));
+    jset(&c, o, "author_key_digest", kt_json_hex(r->author_key_digest, sizeof r->author_key_digest));
+    jset(&c, o, "report_id", kt_json_hex(r->report_id, sizeof r->report_id));
+    jset(&c, o, "report_id_ma", kt_json_hex(r->report_id_ma, sizeof r->report_id_ma));
     jset(&c, o, "reported_tcb", jtcb(&c, &r->reported_tcb));
     jset(&c, o, "cpuid",
          r->has_cpuid ? json_pack("{s:i, s:i, s:i}", "family", (int)r->cpuid_fam_id, "model",
                                   (int)r->cpuid_mod_id, "stepping", (int)r->cpuid_step)
                       : json_null());
-    jset(&c, o, "chip_id", jhex(r->chip_id, sizeof r->chip_id));
+    jset(&c, o, "chip_id", kt_json_hex(r->chip_id, sizeof r->chip_id));
     jset(&c, o, "committed_tcb", jtcb(&c, &r->committed_tcb));
     jset(&c, o, "current_version",
          jversion(&c, r->current_major, r->current_minor, r->current_build));
@@ -391,8 +386,8 @@ kt_status kt_report_to_json(const kt_report *r, const kt_report_anomalies *anoma
     json_t *sig = json_object();
     if (sig) {
         jset(&c, sig, "algorithm", json_integer(r->signature_algo));
-        jset(&c, sig, "r", jhex(r->signature_r, sizeof r->signature_r));
-        jset(&c, sig, "s", jhex(r->signature_s, sizeof r->signature_s));
+        jset(&c, sig, "r", kt_json_hex(r->signature_r, sizeof r->signature_r));
+        jset(&c, sig, "s", kt_json_hex(r->signature_s, sizeof r->signature_s));
     }
     jset(&c, o, "signature", sig);
     json_t *list = json_array();

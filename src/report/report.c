@@ -166,6 +166,27 @@ uint64_t kt_tcb_encode(const kt_tcb *tcb, kt_product product) {
            ucode;
 }
 
+uint64_t kt_tcb_reserved_mask(kt_product product) {
+    switch (product) {
+    case KT_PRODUCT_TURIN: return 0x00FFFFFF00000000ULL; /* bytes 4..6 */
+    case KT_PRODUCT_MILAN:
+    case KT_PRODUCT_GENOA: return 0x0000FFFFFFFF0000ULL; /* bytes 2..5 */
+    default: return 0x0000FFFF00000000ULL;               /* bytes 4..5: reserved in both */
+    }
+}
+
+bool kt_tcb_equal(const kt_tcb *a, const kt_tcb *b) {
+    return a && b && a->has_fmc == b->has_fmc && (!a->has_fmc || a->fmc == b->fmc) &&
+           a->boot_loader == b->boot_loader && a->tee == b->tee && a->snp == b->snp &&
+           a->microcode == b->microcode;
+}
+
+bool kt_tcb_at_most(const kt_tcb *a, const kt_tcb *b) {
+    return a && b && a->has_fmc == b->has_fmc && (!a->has_fmc || a->fmc <= b->fmc) &&
+           a->boot_loader <= b->boot_loader && a->tee <= b->tee && a->snp <= b->snp &&
+           a->microcode <= b->microcode;
+}
+
 /* ---- bit names --------------------------------------------------------------------- */
 
 static const kt_bit_name policy_bits[] = {
@@ -245,6 +266,42 @@ static void check_reserved_range(const kt_report *r, const reserved_range *rr,
     }
 }
 
+/*
+ * The bytes of the four TCB_VERSION fields that the product's layout leaves
+ * reserved. With the product unknown only the bytes reserved in every layout
+ * (4 and 5) can be checked; a caller that learns the product later checks
+ * the rest with kt_tcb_reserved_mask().
+ */
+static void check_tcb_reserved(const kt_report *r, kt_report_anomalies *a) {
+    const struct {
+        unsigned off;
+        const char *name;
+        uint64_t raw;
+    } tcbs[] = {
+        {OFF_CURRENT_TCB, "CURRENT_TCB", r->current_tcb.raw},
+        {OFF_REPORTED_TCB, "REPORTED_TCB", r->reported_tcb.raw},
+        {OFF_COMMITTED_TCB, "COMMITTED_TCB", r->committed_tcb.raw},
+        {OFF_LAUNCH_TCB, "LAUNCH_TCB", r->launch_tcb.raw},
+    };
+    uint64_t mask = kt_tcb_reserved_mask(r->product);
+    for (size_t i = 0; i < sizeof tcbs / sizeof tcbs[0]; i++) {
+        uint64_t bad = tcbs[i].raw & mask;
+        if (!bad)
+            continue;
+        unsigned byte = 0;
+        while (!((bad >> (8 * byte)) & 0xff))
+            byte++;
+        add_anomaly(a, KT_E_RESERVED,
+                    "%s byte %u (offset 0x%03x) is reserved in the %s layout and must be zero "
+                    "(it is 0x%02x)",
+                    tcbs[i].name, byte, tcbs[i].off + byte,
+                    r->product == KT_PRODUCT_TURIN ? "Turin"
+                    : r->product == KT_PRODUCT_UNKNOWN ? "common (product unknown)"
+                                                       : "Milan/Genoa",
+                    (unsigned)((tcbs[i].raw >> (8 * byte)) & 0xff));
+    }
+}
+
 /* Every structural rule, in offset order. Version is already known to be 2..5. */
 static void validate(const kt_report *r, kt_report_anomalies *a) {
     if (!(r->policy & KT_POLICY_RESERVED_ONE))
@@ -263,6 +320,7 @@ static void validate(const kt_report *r, kt_report_anomalies *a) {
     if (r->signing_key >= 2 && r->signing_key <= 6)
         add_anomaly(a, KT_E_RANGE, "signing key %u is reserved (0 VCEK, 1 VLEK, 7 none)",
                     (unsigned)r->signing_key);
+    check_tcb_reserved(r, a);
     for (size_t i = 0; i < RESERVED_RANGE_COUNT; i++) {
         const reserved_range *rr = &reserved_ranges[i];
         if (r->version >= rr->min_version && r->version <= rr->max_version)
@@ -376,7 +434,8 @@ kt_status kt_report_parse_ex(const uint8_t *bytes, size_t len, const kt_report_p
         opts->product != KT_PRODUCT_GENOA && opts->product != KT_PRODUCT_TURIN)
         return kt_fail(err, KT_E_INVALID_ARG, "report: product hint %d is not a product",
                        (int)opts->product);
-    uint32_t version = kt_get_u32le(bytes);
+    kt_cursor vc = kt_cursor_init(bytes, len);
+    uint32_t version = kt_cursor_u32le(&vc);
     if (version < KT_REPORT_MIN_VERSION || version > KT_REPORT_MAX_VERSION)
         return kt_fail(err, KT_E_UNSUPPORTED,
                        "report version %u is not supported (supported: 2, 3, 4, 5)",

@@ -96,6 +96,12 @@ int kt_sim_leaf_years(kt_sim_signer signer);
  */
 kt_status kt_sim_parse_time(const char *text, const char *what, int64_t *out, kt_error *err);
 
+/* ---- sim.json (sim_config.c) ---- */
+/* Write s's configuration to DIR/sim.json (atomically). */
+kt_status kt_sim_config_write(const kt_sim *s, kt_error *err);
+/* Parse DIR/sim.json into s (everything but keys and certificates); s->dir must be set. */
+kt_status kt_sim_config_load(kt_sim *s, kt_error *err);
+
 /* "DIR/name", malloc'd. */
 char *kt_sim_path(const char *dir, const char *name);
 

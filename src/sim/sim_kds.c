@@ -29,20 +29,14 @@ static kt_status make_parents(const char *root, const char *rel, kt_error *err) 
     char *path = kt_sim_path(root, rel);
     if (!path)
         return kt_fail_oom(err);
-    size_t start = strlen(root) + 1;
-    for (char *p = path + start; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            kt_status st = kt_fail(err, KT_E_IO, "cannot create %s: %s", path, strerror(errno));
-            free(path);
-            return st;
-        }
-        *p = '/';
+    char *slash = strrchr(path, '/');
+    kt_status st = KT_OK;
+    if (slash && (size_t)(slash - path) > strlen(root)) {
+        *slash = '\0';
+        st = kt_mkdirs(path, 0755, err);
     }
     free(path);
-    return KT_OK;
+    return st;
 }
 
 static kt_status put(const char *root, const char *rel, const void *data, size_t len,

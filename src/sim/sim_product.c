@@ -10,6 +10,7 @@
 
 #include "sim/sim_internal.h"
 #include "util/error.h"
+#include "util/timeutil.h"
 
 const char *kt_sim_signer_name(kt_sim_signer signer) {
     return signer == KT_SIM_SIGNER_VLEK ? "vlek" : "vcek";
@@ -113,20 +114,6 @@ void kt_sim_report_cfg_default(kt_product product, kt_sim_report_cfg *out) {
     }
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool is_leap(int64_t y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int64_t kt_sim_add_years(int64_t t, int years) {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -134,40 +121,20 @@ int64_t kt_sim_add_years(int64_t t, int years) {
         return t + (int64_t)years * 31556952; /* out of gmtime's range: average year */
     int64_t y = (int64_t)tm.tm_year + 1900 + years;
     int mday = tm.tm_mday;
-    if (tm.tm_mon == 1 && mday == 29 && !is_leap(y))
+    if (tm.tm_mon == 1 && mday == 29 && !kt_is_leap_year(y))
         mday = 28;
-    int64_t days = days_from_civil(y, tm.tm_mon + 1, mday);
+    int64_t days = kt_days_from_civil(y, tm.tm_mon + 1, mday);
     return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
 kt_status kt_sim_parse_time(const char *text, const char *what, int64_t *out, kt_error *err) {
-    size_t n = strlen(text);
-    bool digits = n > 0 && n <= 12;
-    for (size_t i = 0; i < n && digits; i++)
-        digits = isdigit((unsigned char)text[i]) != 0;
-    if (digits) {
-        *out = strtoll(text, NULL, 10);
-        return KT_OK;
-    }
-    int y, mo, d, h = 0, mi = 0, s = 0;
-    char tail = 0;
-    int got = 0;
-    if (n == 10)
-        got = sscanf(text, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3 ? 3 : 0;
-    else if (n == 20)
-        got = sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) == 7 &&
-                      tail == 'Z'
-                  ? 7
-                  : 0;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!got || y < 1950 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-        (mo == 2 && d == 29 && !is_leap(y)) || h > 23 || mi > 59 || s > 59 || h < 0 || mi < 0 ||
-        s < 0)
-        return kt_fail(err, KT_E_PARSE,
-                       "%s: '%s' is not a time (Unix seconds, YYYY-MM-DD or "
-                       "YYYY-MM-DDTHH:MM:SSZ)",
-                       what, text);
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    time_t t;
+    if (kt_parse_time(text, &t, err) != KT_OK)
+        return kt_fail_context(err, KT_E_PARSE, "%s", what);
+    /* X.509 UTCTime starts in 1950; certificates the simulator issues use it */
+    if (t < -631152000)
+        return kt_fail(err, KT_E_RANGE, "%s: '%s' is before 1950", what, text);
+    *out = (int64_t)t;
     return KT_OK;
 }
 

@@ -121,7 +121,7 @@ kt_status kt_sim_quote(const kt_sim *sim, const kt_sim_params *params,
     r.current_tcb = kt_tcb_decode(params->current_tcb, sim->product);
     r.platform_info = params->platform_info;
     r.author_key_en = params->author_key_en;
-    r.mask_chip_key = params->mask_chip_id;
+    r.mask_chip_key = params->mask_chip_key;
     r.signing_key = (uint8_t)(sim->signer == KT_SIM_SIGNER_VLEK ? KT_SIGNING_KEY_VLEK
                                                                  : KT_SIGNING_KEY_VCEK);
     r.signer_info = (r.author_key_en ? KT_SIGNER_AUTHOR_KEY_EN : 0u) |
@@ -141,7 +141,7 @@ kt_status kt_sim_quote(const kt_sim *sim, const kt_sim_params *params,
         r.cpuid_mod_id = params->cpuid_mod_id;
         r.cpuid_step = params->cpuid_step;
     }
-    if (!params->mask_chip_id)
+    if (!params->mask_chip_key)
         memcpy(r.chip_id, params->chip_id, 64);
     r.committed_tcb = kt_tcb_decode(params->committed_tcb, sim->product);
     r.current_build = params->current_build;

@@ -5,6 +5,13 @@
  * checks the remaining length first and, on shortage, sets the cursor's
  * `failed` flag and returns zeros. Parsers read a run of fields and test
  * `failed` once, or test each read's return value.
+ *
+ * Formats read from the end (footer tables) start with kt_cursor_init_end
+ * and step backwards with kt_cursor_take_back / kt_cursor_sub_back; a
+ * fixed-size record taken either way becomes a cursor of its own with
+ * kt_cursor_sub*, so its fields are read by name, never at raw offsets.
+ * Raw little-endian reads at literal offsets outside src/util/ are refused
+ * by scripts/check-raw-reads.
  */
 #ifndef KT_UTIL_CURSOR_H
 #define KT_UTIL_CURSOR_H
@@ -25,6 +32,12 @@ static inline kt_cursor kt_cursor_init(const uint8_t *data, size_t len) {
     return c;
 }
 
+/* A cursor positioned at the end of the range, for formats read backwards. */
+static inline kt_cursor kt_cursor_init_end(const uint8_t *data, size_t len) {
+    kt_cursor c = {data, len, len, false};
+    return c;
+}
+
 static inline size_t kt_cursor_remaining(const kt_cursor *c) {
     return c->len - c->pos;
 }
@@ -40,6 +53,30 @@ static inline const uint8_t *kt_cursor_take(kt_cursor *c, size_t n) {
     return p;
 }
 
+/* Step back n bytes and borrow them (the n bytes before the position); NULL on shortage. */
+static inline const uint8_t *kt_cursor_take_back(kt_cursor *c, size_t n) {
+    if (c->failed || n > c->pos) {
+        c->failed = true;
+        return NULL;
+    }
+    c->pos -= n;
+    return c->data + c->pos;
+}
+
+/* Take n bytes as a cursor of their own (an empty, failed cursor on shortage). */
+static inline kt_cursor kt_cursor_sub(kt_cursor *c, size_t n) {
+    const uint8_t *p = kt_cursor_take(c, n);
+    kt_cursor s = {p, p ? n : 0, 0, p == NULL};
+    return s;
+}
+
+/* kt_cursor_sub, stepping backwards. */
+static inline kt_cursor kt_cursor_sub_back(kt_cursor *c, size_t n) {
+    const uint8_t *p = kt_cursor_take_back(c, n);
+    kt_cursor s = {p, p ? n : 0, 0, p == NULL};
+    return s;
+}
+
 /* Copy n bytes into out (zeros on shortage). */
 static inline bool kt_cursor_read(kt_cursor *c, void *out, size_t n) {
     const uint8_t *p = kt_cursor_take(c, n);
@@ -52,6 +89,13 @@ static inline bool kt_cursor_read(kt_cursor *c, void *out, size_t n) {
 static inline uint8_t kt_cursor_u8(kt_cursor *c) {
     const uint8_t *p = kt_cursor_take(c, 1);
     return p ? p[0] : 0;
+}
+
+static inline uint16_t kt_cursor_u16le(kt_cursor *c) {
+    const uint8_t *p = kt_cursor_take(c, 2);
+    if (!p)
+        return 0;
+    return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static inline uint32_t kt_cursor_u32le(kt_cursor *c) {

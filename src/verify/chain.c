@@ -11,6 +11,7 @@
 
 #include "katana_tee/hex.h"
 #include "util/error.h"
+#include "util/amdname.h"
 #include "verify/internal.h"
 
 static X509 *parse_der(const uint8_t *der, size_t len) {
@@ -27,7 +28,10 @@ static X509 *parse_der(const uint8_t *der, size_t len) {
 static kt_trust classify_root(const kt_verifier *v, const uint8_t *der, size_t len,
                               char *label, size_t cap, char fp_hex[97]) {
     uint8_t fp[48];
-    SHA384(der, len, fp);
+    if (!SHA384(der, len, fp)) { /* fail closed: a root we cannot fingerprint is not trusted */
+        snprintf(fp_hex, 97, "(digest failed)");
+        return KT_TRUST_NONE;
+    }
     kt_hex_encode(fp, sizeof fp, fp_hex);
     static const kt_product products[] = {KT_PRODUCT_MILAN, KT_PRODUCT_GENOA, KT_PRODUCT_TURIN};
     for (size_t i = 0; i < 3; i++) {
@@ -80,6 +84,11 @@ static kt_status check_root(const kt_verifier *v, X509 *ark, const uint8_t *der,
     }
     c->ark_key = X509_get_pubkey(ark);
     c->ark_name = X509_NAME_dup(X509_get_subject_name(ark));
+    if (!c->ark_key || !c->ark_name) {
+        st = kt_fail_oom(err);
+        kt_check_set(check, KT_RESULT_NOT_RUN, st, "%s", err ? err->message : "out of memory");
+        return st;
+    }
     kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s, self-signed RSA-PSS/SHA-384, 4096-bit",
                  c->root_label);
     return KT_OK;
@@ -113,6 +122,11 @@ static kt_status check_intermediate(X509 *inter, const char *origin, kt_chain *c
     c->inter_key = X509_get_pubkey(inter);
     c->inter_name = X509_NAME_dup(X509_get_subject_name(inter));
     c->inter_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(inter));
+    if (!c->inter_key || !c->inter_name || !c->inter_serial) {
+        st = kt_fail_oom(err);
+        kt_check_set(check, KT_RESULT_NOT_RUN, st, "%s", err ? err->message : "out of memory");
+        return st;
+    }
     kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s CN=%s signed by the ARK", role, cn);
     return KT_OK;
 }
@@ -136,6 +150,11 @@ static kt_status check_leaf(X509 *leaf, const char *origin, kt_chain *c, kt_chec
         return st;
     }
     c->leaf_serial = ASN1_INTEGER_dup(X509_get0_serialNumber(leaf));
+    if (!c->leaf_serial) {
+        st = kt_fail_oom(err);
+        kt_check_set(check, KT_RESULT_NOT_RUN, st, "%s", err ? err->message : "out of memory");
+        return st;
+    }
     kt_check_set(check, KT_RESULT_PASS, KT_OK, "%s (P-384) signed by the %s", role,
                  kt_cert_role_name(c->inter_role));
     return KT_OK;
@@ -165,7 +184,7 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     if (leaf) {
         char cn[64] = "";
         kt_x509_subject_cn(leaf, cn, sizeof cn);
-        c->leaf_role = strcmp(cn, "SEV-VLEK") == 0 ? KT_ROLE_VLEK : KT_ROLE_VCEK;
+        c->leaf_role = kt_cert_role_from_cn(cn) == KT_ROLE_VLEK ? KT_ROLE_VLEK : KT_ROLE_VCEK;
         c->inter_role = c->leaf_role == KT_ROLE_VLEK ? KT_ROLE_ASVK : KT_ROLE_ASK;
 
         *leaf_key = X509_get_pubkey(leaf);
@@ -194,6 +213,11 @@ kt_chain *kt_chain_evaluate(const kt_verifier *v, const uint8_t *ark_der, size_t
     }
     if (st == KT_OK) {
         c->leaf_key = X509_get_pubkey(leaf);
+        if (!c->leaf_key)
+            st = kt_fail_oom(err); /* the key decoded above: only allocation can fail here */
+    }
+    if (st == KT_OK) {
+        /* caller-independent text only: the cache serves every caller (no file origins) */
         for (int i = 0; i < 3; i++)
             snprintf(c->detail[i], sizeof c->detail[i], "%s", checks[KT_CHECK_ROOT + i].detail);
         kt_cert_info_of(ark, &c->info[0]);

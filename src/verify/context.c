@@ -138,9 +138,14 @@ kt_status kt_verifier_add_trust_root(kt_verifier *v, const uint8_t *bytes, size_
                 kt_caller_root *r = &v->roots[v->root_count];
                 r->der = copy;
                 r->der_len = der_len;
-                SHA384(der, der_len, r->fingerprint);
-                snprintf(r->label, sizeof r->label, "%s", label);
-                v->root_count++;
+                if (!SHA384(der, der_len, r->fingerprint)) {
+                    free(copy);
+                    r->der = NULL;
+                    st = kt_fail(err, KT_E_INTERNAL, "%s: SHA-384 of the root failed", label);
+                } else {
+                    snprintf(r->label, sizeof r->label, "%s", label);
+                    v->root_count++;
+                }
             }
             pthread_rwlock_unlock(&v->lock);
         }

@@ -152,8 +152,7 @@ void kt_check_chip(const kt_amd_ext *ext, kt_cert_role leaf_role, const kt_repor
 void kt_check_report_data(const kt_verify_opts *opts, const kt_quote *quote,
                           const uint8_t actual[64], kt_verdict *vd);
 
-/* One line / one JSON object describing a certificate (verdict.c; also for `show`). */
-void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap);
+/* One JSON object describing a certificate (verdict.c; kt_cert_info_to_json wraps it). */
 struct json_t;
 struct json_t *kt_cert_info_json(const kt_cert_info *ci);
 

@@ -9,6 +9,7 @@
 #include "katana_tee/hex.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/jsonutil.h"
 #include "verify/internal.h"
 
 static const char *verdict_word(const kt_verdict *v) {
@@ -130,12 +131,6 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     return KT_OK;
 }
 
-static json_t *hex_string(const uint8_t *p, size_t n) {
-    char buf[2 * 64 + 1];
-    kt_hex_encode(p, n, buf);
-    return json_string(buf);
-}
-
 void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap) {
     char nb[32], na[32], tcb[64] = "";
     kt_format_time(ci->not_before, nb);
@@ -167,6 +162,15 @@ json_t *kt_cert_info_json(const kt_cert_info *ci) {
     if (o && ci->product_name[0])
         json_object_set_new(o, "product_name", json_string(ci->product_name));
     return o;
+}
+
+kt_status kt_cert_info_to_json(const kt_cert_info *ci, char **out, kt_error *err) {
+    if (!ci || !out)
+        return kt_fail(err, KT_E_INVALID_ARG, "kt_cert_info_to_json: missing argument");
+    json_t *o = kt_cert_info_json(ci);
+    *out = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return *out ? KT_OK : kt_fail_oom(err);
 }
 
 static json_t *names_with(const kt_verdict *v, kt_check_result result) {
@@ -250,10 +254,10 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
         const kt_report *r = &v->report;
         json_t *rep = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o}", "version", (json_int_t)r->version,
                                 "vmpl", (json_int_t)r->vmpl, "measurement",
-                                hex_string(r->measurement, 48), "report_data",
-                                hex_string(r->report_data, 64), "chip_id",
-                                hex_string(r->chip_id, 64), "host_data",
-                                hex_string(r->host_data, 32));
+                                kt_json_hex(r->measurement, 48), "report_data",
+                                kt_json_hex(r->report_data, 64), "chip_id",
+                                kt_json_hex(r->chip_id, 64), "host_data",
+                                kt_json_hex(r->host_data, 32));
         if (!rep)
             goto oom;
         json_object_set_new(rep, "policy", json_integer((json_int_t)r->policy));

@@ -1,4 +1,3 @@
-#define _DEFAULT_SOURCE /* timegm */
 #include "verify/x509util.h"
 
 #include <errno.h>
@@ -168,70 +167,13 @@ bool kt_asn1_time_to_time_t(const ASN1_TIME *t, time_t *out) {
     memset(&tm, 0, sizeof tm);
     if (!t || !ASN1_TIME_to_tm(t, &tm))
         return false;
-    *out = timegm(&tm);
+    *out = (time_t)kt_timegm(&tm);
     return true;
 }
 
 bool kt_x509_validity(const X509 *cert, time_t *not_before, time_t *not_after) {
     return kt_asn1_time_to_time_t(X509_get0_notBefore(cert), not_before) &&
            kt_asn1_time_to_time_t(X509_get0_notAfter(cert), not_after);
-}
-
-void kt_format_time(time_t t, char out[32]) {
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-kt_status kt_parse_time(const char *text, time_t *out, kt_error *err) {
-    if (!text || !*text)
-        return kt_fail(err, KT_E_PARSE, "empty time");
-    if (text[0] == '@') {
-        char *end = NULL;
-        errno = 0;
-        long long v = strtoll(text + 1, &end, 10);
-        if (errno || !end || *end || end == text + 1)
-            return kt_fail(err, KT_E_PARSE, "time '%s': '@' must be followed by Unix seconds",
-                           text);
-        *out = (time_t)v;
-        return KT_OK;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
-    char sep = 0;
-    size_t len = strlen(text);
-    if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        goto bad;
-    if ((size_t)n < len) {
-        int m = 0;
-        if (sscanf(text + n, "%c%2d:%2d:%2d%n", &sep, &h, &mi, &s, &m) != 4 ||
-            (sep != 'T' && sep != ' '))
-            goto bad;
-        n += m;
-        if ((size_t)n < len && strcmp(text + n, "Z") != 0)
-            goto bad;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
-        goto bad;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    time_t t = timegm(&tm);
-    struct tm back;
-    /* timegm normalises 2026-02-30 to March 2nd: a date that does not exist is refused. */
-    if (!gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
-        return kt_fail(err, KT_E_PARSE, "time '%s': %04d-%02d-%02d is not a date", text, y, mo,
-                       d);
-    *out = t;
-    return KT_OK;
-bad:
-    return kt_fail(err, KT_E_PARSE,
-                   "time '%s' is not YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @UNIXSECONDS (UTC)",
-                   text);
 }
 
 /* ---- AMD extensions -------------------------------------------------------- */

@@ -66,10 +66,7 @@ typedef struct kt_amd_ext {
 kt_status kt_x509_amd_extensions(const X509 *cert, const char *what, kt_amd_ext *out,
                                  kt_error *err);
 
-/* Format a time_t as "2025-12-10T00:00:00Z". */
-void kt_format_time(time_t t, char out[32]);
-
-/* Parse "2025-06-01", "2025-06-01T12:00:00Z", "2025-06-01 12:00:00" or "@UNIXSECONDS". */
-kt_status kt_parse_time(const char *text, time_t *out, kt_error *err);
+/* kt_format_time, kt_parse_time: moved to util/timeutil.h. */
+#include "util/timeutil.h"
 
 #endif

@@ -40,6 +40,11 @@ check "build against the shared library with pkg-config" \
   sh -c "cc $san -std=c11 -Wall -Wextra -Wpedantic -Werror $tmp/app.c \$(pkg-config --cflags --libs katana-tee) -o $tmp/app"
 check "run it" env LD_LIBRARY_PATH="$libdir" "$tmp/app"
 check "headers compile as C++" sh -c "printf '#include <katana_tee/katana_tee.h>\nint main(){kt_error e{}; return (int)e.status;}\n' | g++ -x c++ -std=c++11 -Wall -Wextra -Werror -I$tmp/prefix/include - -o $tmp/cxx"
+check "the installed program runs against the installed library" \
+  sh -c "ldd $tmp/prefix/bin/katana-tee | grep -q '$libdir.*libkatana-tee.so' || ! ldd $tmp/prefix/bin/katana-tee | grep -q libkatana-tee; $tmp/prefix/bin/katana-tee version"
+check "the library ships no simulator and no JSON-RPC service" \
+  sh -c "! nm -D --defined-only $libdir/libkatana-tee.so | grep -E ' kt_(sim|rpc|node|state_file)_'"
+check "sim.h (the simulator's header) is not installed" test ! -e "$tmp/prefix/include/katana_tee/sim.h"
 check "SONAME is versioned" sh -c "objdump -p $libdir/libkatana-tee.so | grep -q 'SONAME *libkatana-tee.so.0'"
 
 mkdir -p "$tmp/cm"

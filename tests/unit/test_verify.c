@@ -619,7 +619,7 @@ static void test_verdict_names_every_skip(void **state) {
         sim_case sc;
         sim_case_init(&sc, k->setup == SKIP_VLEK ? &sim_vlek : &sim_milan);
         sc.skip_report_data = k->setup == SKIP_REPORT_DATA;
-        sc.params.mask_chip_id = k->setup == SKIP_MASKED_CHIP;
+        sc.params.mask_chip_key = k->setup == SKIP_MASKED_CHIP;
         kt_status st = sim_verify(&sc, vd);
         const kt_check *c = &vd->checks[k->id];
         if (c->result != KT_RESULT_SKIPPED)
@@ -870,7 +870,7 @@ static void test_sim_bindings(void **state) {
 
     /* masked chip id: the binding is skipped by name, the verdict stays valid */
     sim_case_init(&sc, &sim_milan);
-    sc.params.mask_chip_id = true;
+    sc.params.mask_chip_key = true;
     kt_verdict *vd = malloc(sizeof *vd);
     assert_int_equal(sim_verify(&sc, vd), KT_OK);
     assert_int_equal(vd->checks[KT_CHECK_CHIP_BINDING].result, KT_RESULT_SKIPPED);
