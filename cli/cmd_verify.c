@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "katana_tee/azure.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/measure.h"
@@ -50,6 +51,9 @@ const kt_cli_command kt_cli_cmd_verify = {
     "  --at TIME           verification time (YYYY-MM-DD[THH:MM:SSZ] or @unix; default now)\n"
     "  --product P         milan, genoa or turin (for version 2 reports)\n"
     "  --allow-mock        accept a mock quote as UNTRUSTED, checking only its report data\n"
+    "Azure evidence (docs/azure.md):\n"
+    "  --tpm-nonce HEX     expected vTPM quote nonce (1..64 bytes; default: the report data)\n"
+    "  --require-tpm-quote fail when the evidence carries no vTPM quote\n"
     "  --json              print the verdict as JSON (docs/verification.md)\n"
     "  -h, --help          this text\n",
     run,
@@ -67,13 +71,15 @@ typedef struct verify_args {
     bool allow_mock, no_quote_certs, json;
     bool kds, offline;
     const char *kds_url, *cache_dir;
+    const char *tpm_nonce; /* Azure */
+    bool require_tpm_quote;
 } verify_args;
 
 enum {
     OPT_STATE_ROOT = 256, OPT_BLOCK_HASH, OPT_REPORT_DATA, OPT_SKIP_RD, OPT_CERTS, OPT_ARK,
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
-    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR,
+    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR, OPT_TPM_NONCE, OPT_REQUIRE_TPM_QUOTE,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -102,6 +108,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"offline", no_argument, NULL, OPT_OFFLINE},
         {"kds-url", required_argument, NULL, OPT_KDS_URL},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"tpm-nonce", required_argument, NULL, OPT_TPM_NONCE},
+        {"require-tpm-quote", no_argument, NULL, OPT_REQUIRE_TPM_QUOTE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -138,6 +146,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         case OPT_OFFLINE: a->offline = true; break;
         case OPT_KDS_URL: a->kds_url = optarg; break;
         case OPT_CACHE_DIR: a->cache_dir = optarg; break;
+        case OPT_TPM_NONCE: a->tpm_nonce = optarg; break;
+        case OPT_REQUIRE_TPM_QUOTE: a->require_tpm_quote = true; break;
         case 'h': return -1;
         default:
             return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
@@ -169,6 +179,7 @@ typedef struct verify_inputs {
     kt_cert_source source;
     const kt_cert_source *sources[1];
     kt_verify_opts opts;
+    kt_azure_opts azure;
 } verify_inputs;
 
 /* One line on stderr when a download has to wait, so a slow KDS is visible. */
@@ -287,6 +298,14 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
     o->policy = &in->policy;
     o->allow_mock = a->allow_mock;
     o->skip_report_data = a->skip_report_data;
+    o->azure = &in->azure;
+    in->azure.require_quote = a->require_tpm_quote;
+    if (a->tpm_nonce) {
+        if ((st = kt_hex_decode(a->tpm_nonce, strlen(a->tpm_nonce), in->azure.nonce, 64,
+                                &in->azure.nonce_len, "--tpm-nonce", err)) != KT_OK)
+            return st;
+        in->azure.has_nonce = true;
+    }
     if ((a->kds || a->offline) && (st = open_kds(a, in, err)) != KT_OK)
         return st;
     if (a->at) {

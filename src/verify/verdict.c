@@ -50,6 +50,11 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     if (v->untrusted_mock)
         ok &= appendf(&b, "%s — mock quote: %s; no hardware attestation\n", verdict_word(v),
                       v->valid ? "report data matches" : "report data does not match");
+    else if (v->valid && v->azure)
+        ok &= appendf(&b, "%s — Azure confidential VM: SEV-SNP report from a %s chip, signed by "
+                          "its %s, in an HCL report; root: %s\n",
+                      verdict_word(v), kt_product_name(v->product),
+                      kt_signing_key_name(v->signer), v->root_label);
     else if (v->valid)
         ok &= appendf(&b, "%s — SEV-SNP report from a %s chip, signed by its %s; root: %s\n",
                       verdict_word(v), kt_product_name(v->product),
@@ -62,6 +67,8 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
                           "not evidence of genuine AMD hardware\n");
     for (int i = 0; i < KT_CHECK_COUNT; i++) {
         const kt_check *c = &v->checks[i];
+        if (i >= KT_CHECK_CLAIMS_BINDING && !v->azure)
+            continue; /* Azure-only checks */
         ok &= appendf(&b, "  %-8s %-13s %s\n", kt_check_result_name(c->result),
                       kt_check_name((kt_check_id)i), c->detail[0] ? c->detail : "-");
     }
@@ -100,6 +107,8 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
         goto oom;
     for (int i = 0; i < KT_CHECK_COUNT; i++) {
         const kt_check *c = &v->checks[i];
+        if (i >= KT_CHECK_CLAIMS_BINDING && !v->azure)
+            continue; /* Azure-only checks */
         json_t *item = json_pack("{s:s, s:s, s:s}", "name", kt_check_name((kt_check_id)i),
                                  "result", kt_check_result_name(c->result), "detail", c->detail);
         if (!item)
@@ -125,6 +134,8 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
                                                   : v->valid                    ? "valid"
                                                                                 : "invalid"));
     json_object_set_new(o, "valid", json_boolean(v->valid));
+    if (v->azure)
+        json_object_set_new(o, "platform", json_string("azure"));
     json_object_set_new(o, "trust", json_string(trust_name(v->trust)));
     json_object_set_new(o, "root", json_string(v->root_label));
     json_object_set_new(o, "product", json_string(kt_product_name(v->product)));

@@ -10,6 +10,7 @@
 
 #include "katana_tee/commit.h"
 #include "katana_tee/hex.h"
+#include "azure/azure_internal.h"
 #include "util/error.h"
 #include "verify/internal.h"
 
@@ -18,6 +19,7 @@ static const char *const check_names[KT_CHECK_COUNT] = {
     "revocation",   "product",     "signer",        "tcb_binding", "chip_binding",
     "signature",    "report_data", "measurement",   "debug",       "migration",
     "guest_policy", "vmpl",        "minimum_tcb",   "identity",    "platform",
+    "claims_binding", "user_data", "tpm_quote",     "pcrs",
 };
 
 const char *kt_check_name(kt_check_id id) {
@@ -513,6 +515,10 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     }
     time_t at = opts->has_time ? opts->at : time(NULL);
 
+    if (quote->kind == KT_QUOTE_AZURE)
+        return kt_azure_verify(v, quote, opts, vd, err);
+    /* The Azure checks do not apply to other quotes (and are not rendered). */
+    skip_all(vd, KT_CHECK_CLAIMS_BINDING, KT_CHECK_PCRS, "not Azure evidence");
     if (quote->kind == KT_QUOTE_MOCK)
         return verify_mock(quote, opts, vd, err);
 
