@@ -255,13 +255,14 @@ KT_API KT_MUST_CHECK kt_status kt_azure_evidence_parts(const kt_azure_evidence *
                                                        kt_error *err);
 
 /*
- * Human-readable description for `show`: layout, HCL header, claims (keys,
- * vm-configuration, user-data), TPM quote (nonce, selection, digest) and the
- * PCR values. Malformed parts are described as such, not refused.
- * *out is malloc'd (free()).
+ * Description for `show`, as text or as a JSON object: layout, HCL header,
+ * the claims (as stored, and what was read from them: AK size, user-data),
+ * the TPM quote (nonce, selection, digest), the PCR values and the
+ * certificates carried. A part that does not parse is described by its
+ * error, not refused. *out is malloc'd (free()).
  */
-KT_API KT_MUST_CHECK kt_status kt_azure_evidence_describe(const kt_azure_evidence *ev, char **out,
-                                                          kt_error *err);
+KT_API KT_MUST_CHECK kt_status kt_azure_evidence_describe(const kt_azure_evidence *ev, bool json,
+                                                          char **out, kt_error *err);
 
 /* ---- verification options ------------------------------------------------------- */
 

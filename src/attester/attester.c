@@ -17,7 +17,13 @@ static const struct {
 #else
     {"sev-snp", NULL},
 #endif
+#ifdef KT_HAVE_AZURE
+    {"azure", kt_attester_azure_open},
+#else
+    {"azure", NULL},
+#endif
     {"sim", kt_attester_sim_open},
+    {"sim-azure", kt_attester_sim_azure_open},
     {"mock", kt_attester_mock_open},
 };
 
@@ -51,6 +57,10 @@ kt_status kt_attester_new(const kt_attester_opts *opts, kt_attester **out, kt_er
     for (size_t i = 0; i < BACKEND_COUNT; i++) {
         if (strcmp(backends[i].name, opts->backend) != 0)
             continue;
+        if (!backends[i].open && strcmp(opts->backend, "azure") == 0)
+            return kt_fail(err, KT_E_NOT_BUILT,
+                           "attester 'azure': katana-tee was built without Azure vTPM support "
+                           "(install libtss2-dev and rebuild with -DKATANA_TEE_AZURE=ON)");
         if (!backends[i].open)
             return kt_fail(err, KT_E_NOT_BUILT,
                            "attester '%s': katana-tee was built without SEV-SNP support "

@@ -24,4 +24,9 @@ kt_status kt_attester_snp_open(const kt_attester_opts *opts, const kt_attester_o
 kt_status kt_attester_sim_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
                                void **ctx, kt_error *err);
 
+kt_status kt_attester_sim_azure_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
+                                     void **ctx, kt_error *err);
+kt_status kt_attester_azure_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
+                                 void **ctx, kt_error *err);
+
 #endif

@@ -21,6 +21,9 @@
 kt_status kt_azure_b64_decode(const char *text, size_t len, size_t cap, const char *what,
                               uint8_t **out, size_t *out_len, kt_error *err);
 
+/* Base64url without padding (JWK form). *out is malloc'd, NUL-terminated. */
+kt_status kt_azure_b64url_encode(const uint8_t *bytes, size_t len, char **out, kt_error *err);
+
 /* HCLAkPub as an OpenSSL RSA public key (caller frees), or NULL with err set. */
 EVP_PKEY *kt_azure_claims_ak_key(const kt_azure_claims *claims, kt_error *err);
 
@@ -32,7 +35,7 @@ kt_status kt_tpm_quote_verify_sig(EVP_PKEY *key, const uint8_t *msg, size_t msg_
                                   const uint8_t *sig, size_t sig_len, kt_error *err);
 
 /* SHA-256 over the PCR values selected by `select` (ascending index). */
-bool kt_tpm_pcr_digest(const uint8_t pcrs[KT_TPM_PCR_COUNT][32], uint32_t select,
+bool kt_tpm_pcr_digest(const uint8_t *pcrs, uint32_t select,
                        uint8_t out[32]);
 
 /*

@@ -74,3 +74,28 @@ kt_status kt_azure_b64_decode(const char *text, size_t len, size_t cap, const ch
     *out_len = o;
     return KT_OK;
 }
+
+kt_status kt_azure_b64url_encode(const uint8_t *bytes, size_t len, char **out, kt_error *err) {
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *s = malloc(len / 3 * 4 + 5);
+    if (!s)
+        return kt_fail_oom(err);
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        acc = acc << 8 | bytes[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            s[o++] = alphabet[(acc >> bits) & 63];
+        }
+        acc &= (1u << bits) - 1;
+    }
+    if (bits)
+        s[o++] = alphabet[(acc << (6 - bits)) & 63];
+    s[o] = '\0';
+    *out = s;
+    return KT_OK;
+}

@@ -134,13 +134,13 @@ kt_status kt_tpm_quote_verify_sig(EVP_PKEY *key, const uint8_t *msg, size_t msg_
     return KT_OK;
 }
 
-bool kt_tpm_pcr_digest(const uint8_t pcrs[KT_TPM_PCR_COUNT][32], uint32_t select,
+bool kt_tpm_pcr_digest(const uint8_t *pcrs, uint32_t select,
                        uint8_t out[32]) {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
     for (int i = 0; ok && i < KT_TPM_PCR_COUNT; i++)
         if (select & (1u << i))
-            ok = EVP_DigestUpdate(md, pcrs[i], 32) == 1;
+            ok = EVP_DigestUpdate(md, pcrs + 32 * i, 32) == 1;
     unsigned int n = 0;
     ok = ok && EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32;
     EVP_MD_CTX_free(md);

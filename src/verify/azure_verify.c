@@ -183,7 +183,7 @@ static kt_status quote_checks(const kt_azure_evidence *ev, const kt_azure_claims
                        "(given 0x%06x)",
                        (unsigned)q.pcr_select, (unsigned)ev->pcr_mask);
     uint8_t digest[32];
-    if (!kt_tpm_pcr_digest(ev->pcrs, q.pcr_select, digest))
+    if (!kt_tpm_pcr_digest(&ev->pcrs[0][0], q.pcr_select, digest))
         return kt_fail(err, KT_E_INTERNAL, "cannot hash the PCR values");
     if (q.pcr_digest_len != 32 || memcmp(digest, q.pcr_digest, 32) != 0)
         return kt_fail(err, KT_E_BINDING,
