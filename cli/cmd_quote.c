@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azure_cli.h"
 #include "cli.h"
 #include "katana_tee/attester.h"
 #include "katana_tee/commit.h"
@@ -22,7 +23,9 @@ const kt_cli_command kt_cli_cmd_quote = {
     "Computes the schema-v0 report data of the state and asks the attester for a\n"
     "quote over it.\n\n"
     "  --attester NAME     sev-snp (SEV-SNP guest; builds with KATANA_TEE_SNP),\n"
-    "                      sim (software secure processor), mock (unsigned)\n"
+    "                      sim (software secure processor), mock (unsigned),\n"
+    "                      azure (Azure vTPM; builds with tpm2-tss), sim-azure\n"
+    "                      (simulated Azure paravisor: needs --sim-dir)\n"
     "  --state-root FELT   state root (decimal or 0x-hex, below the Stark prime)\n"
     "  --block-hash FELT   block hash\n"
     "  --vmpl N            VMPL to request, 0..3 (default 1, as Katana)\n"
@@ -32,6 +35,7 @@ const kt_cli_command kt_cli_cmd_quote = {
     "  --with-certs        sev-snp/sim: append the host's certificate table\n"
     "  --mock-prefix HEX   mock: bytes placed between the magic and the report data\n"
     "  --sim-dir DIR       sim: key chain made by 'katana-tee sim init'\n"
+    KT_CLI_AZURE_HELP
     "  -h, --help          this text\n",
     run,
 };
@@ -100,12 +104,15 @@ static int run(int argc, char **argv) {
         {"with-certs", no_argument, NULL, 'c'},
         {"mock-prefix", required_argument, NULL, 'p'},
         {"sim-dir", required_argument, NULL, 's'},
+        KT_CLI_AZURE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *backend = NULL, *root_text = NULL, *hash_text = NULL, *vmpl_text = NULL;
     const char *out_path = NULL, *format = NULL, *prefix_hex = NULL, *sim_dir = NULL;
     bool with_certs = false;
+    kt_attester_opts azure = {0}; /* the azure options, copied below */
+    kt_error aerr = {0};
     int c;
     optind = 0;
     opterr = 0;
@@ -121,7 +128,12 @@ static int run(int argc, char **argv) {
         case 'p': prefix_hex = optarg; break;
         case 's': sim_dir = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_quote);
-        default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default:
+            if (kt_cli_azure_option(c, optarg, &azure, &aerr) > 0)
+                break;
+            if (aerr.status)
+                return kt_cli_usage_error(argv[0], "%s", aerr.message);
+            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -151,6 +163,11 @@ static int run(int argc, char **argv) {
         return kt_cli_fail(argv[0], &err);
     kt_attester_opts opts = {.backend = backend, .vmpl = -1, .with_certs = with_certs,
                              .sim_dir = sim_dir};
+    opts.tpm_tcti = azure.tpm_tcti;
+    opts.azure_no_quote = azure.azure_no_quote;
+    opts.azure_retries = azure.azure_retries;
+    opts.azure_retry_ms = azure.azure_retry_ms;
+    opts.azure_lock = azure.azure_lock;
     if (vmpl_text) {
         unsigned long long v;
         if (kt_cli_uint(vmpl_text, "--vmpl", 0, 3, &v, &err) != KT_OK)
