@@ -101,6 +101,19 @@ has "$tmp/out" "fail     pcrs" "pcrs failure named"
 expect 0 "sim-azure CLI evidence" -- $K sim-azure --sim-dir "$tmp/sim" --report-data "$zero" --with-certs --out "$tmp/ev.json"
 expect 0 "verify it" -- $K verify "$tmp/ev.json" --trust-root "$tmp/sim/ark.pem" --report-data "$zero"
 
+# serve carries the evidence in tee_generateQuote's "quote"; attest fetches and verifies it
+printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":7}\n' > "$tmp/state.json"
+$K serve --listen 127.0.0.1:0 --state "$tmp/state.json" --attester sim-azure --sim-dir "$tmp/sim" --with-certs \
+  >"$tmp/addr" 2>"$tmp/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
+url="http://$(grep -Eo '[0-9.]+:[0-9]+' "$tmp/addr" | head -1)"
+expect 0 "attest over serve with sim-azure" -- $K attest --rpc "$url" --trust-root "$tmp/sim/ark.pem"
+has "$tmp/out" "^VALID — Azure" "attest verdict is Azure"
+has "$tmp/out" "pass     tpm_quote" "attest checked the TPM quote"
+expect 1 "attest without the sim root" -- $K attest --rpc "$url"
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
+
 # ---- the azure attester against swtpm --------------------------------------------------------
 if [ "${KT_AZURE:-0}" != 1 ]; then
   expect 3 "azure attester not built" -- $K quote --attester azure --state-root 0x1 --block-hash 0x2
