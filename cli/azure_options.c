@@ -10,6 +10,7 @@ int kt_cli_azure_option(int c, const char *arg, kt_attester_opts *opts, kt_error
     case KT_CLI_OPT_TCTI: opts->tpm_tcti = arg; return 1;
     case KT_CLI_OPT_NO_TPM_QUOTE: opts->azure_no_quote = true; return 1;
     case KT_CLI_OPT_AZURE_LOCK: opts->azure_lock = arg; return 1;
+    case KT_CLI_OPT_THIM_URL: opts->azure_thim_url = arg; return 1;
     case KT_CLI_OPT_AZURE_RETRIES:
         if (kt_cli_uint(arg, "--azure-retries", 0, 100, &v, err) != KT_OK)
             return -1;

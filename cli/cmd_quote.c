@@ -168,6 +168,7 @@ static int run(int argc, char **argv) {
     opts.azure_retries = azure.azure_retries;
     opts.azure_retry_ms = azure.azure_retry_ms;
     opts.azure_lock = azure.azure_lock;
+    opts.azure_thim_url = azure.azure_thim_url;
     if (vmpl_text) {
         unsigned long long v;
         if (kt_cli_uint(vmpl_text, "--vmpl", 0, 3, &v, &err) != KT_OK)

@@ -62,6 +62,7 @@ typedef struct kt_attester_opts {
     int azure_retries;        /* re-reads of a stale HCL report; 0 = 3, -1 = none */
     unsigned azure_retry_ms;  /* wait before a re-read; 0 = 2100 (paravisor refreshes every 2 s) */
     const char *azure_lock;   /* lock file serialising callers; NULL = /run/lock/katana-tee-azure.lock */
+    const char *azure_thim_url; /* with_certs: the host's certificate cache; NULL = Azure's IMDS THIM URL */
 } kt_attester_opts;
 
 /* Backend names this build offers, NULL-terminated (e.g. {"sev-snp","sim","mock",NULL}). */

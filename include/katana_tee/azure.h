@@ -200,7 +200,7 @@ typedef struct kt_azure_evidence {
     bool quote_sig_raw;   /* raw RSA bytes rather than a TPMT_SIGNATURE */
     uint32_t pcr_mask;    /* which pcrs[] are given */
     uint8_t pcrs[KT_TPM_PCR_COUNT][32];
-    /* certificates carried along (DER): the VCEK first, then ASK/ARK if given */
+    /* certificates carried along (DER, or PEM text that may hold several): VCEK first */
     uint8_t *certs[KT_AZURE_MAX_CERTS];
     size_t cert_lens[KT_AZURE_MAX_CERTS];
     size_t cert_count;
@@ -229,7 +229,7 @@ KT_API KT_MUST_CHECK kt_status kt_azure_evidence_decode(const uint8_t *bytes, si
 /*
  * Encode evidence as this project's JSON (version KT_AZURE_EVIDENCE_VERSION):
  * {"format","version","hcl_report" hex, "tpm_quote":{"message","signature",
- * "pcrs":[{"index","value"}]}, "certs":[hex DER]}. Only evidence with an
+ * "pcrs":[{"index","value"}]}, "certs":[hex of DER or PEM]}. Only evidence with an
  * HCL report can be encoded. *out is a NUL-terminated malloc'd string
  * (kt_bytes_free), *out_len its length.
  */

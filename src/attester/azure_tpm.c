@@ -42,6 +42,7 @@
 typedef struct azure_ctx {
     char *tcti;
     char *lock_path;
+    char *thim_url; /* NULL: no certificates */
     bool with_quote;
     int retries;
     unsigned retry_ms;
@@ -332,11 +333,15 @@ static kt_status azure_quote(void *ctx, const uint8_t report_data[64], uint8_t *
         tpm_close(&t);
     flock(lock, LOCK_UN);
     close(lock);
+    if (st == KT_OK && c->thim_url) /* asked for certificates: the host's cache must give them */
+        st = kt_azure_thim_fetch(c->thim_url, &ev, err);
     if (st == KT_OK)
         st = kt_azure_evidence_encode(&ev, quote, quote_len, err);
     free(ev.hcl);
     free(ev.quote_msg);
     free(ev.quote_sig);
+    for (size_t i = 0; i < ev.cert_count; i++)
+        free(ev.certs[i]);
     return st;
 }
 
@@ -346,6 +351,7 @@ static void azure_free(void *ctx) {
         return;
     free(c->tcti);
     free(c->lock_path);
+    free(c->thim_url);
     free(c);
 }
 
@@ -368,7 +374,9 @@ kt_status kt_attester_azure_open(const kt_attester_opts *opts, const kt_attester
     c->with_quote = !opts->azure_no_quote;
     c->retries = opts->azure_retries == 0 ? DEFAULT_RETRIES : opts->azure_retries;
     c->retry_ms = opts->azure_retry_ms ? opts->azure_retry_ms : DEFAULT_RETRY_MS;
-    if (!c->tcti || !c->lock_path) {
+    if (opts->with_certs)
+        c->thim_url = strdup(opts->azure_thim_url ? opts->azure_thim_url : KT_AZURE_THIM_URL);
+    if (!c->tcti || !c->lock_path || (opts->with_certs && !c->thim_url)) {
         azure_free(c);
         return kt_fail_oom(err);
     }

@@ -24,6 +24,15 @@ kt_status kt_azure_b64_decode(const char *text, size_t len, size_t cap, const ch
 /* Base64url without padding (JWK form). *out is malloc'd, NUL-terminated. */
 kt_status kt_azure_b64url_encode(const uint8_t *bytes, size_t len, char **out, kt_error *err);
 
+#define KT_AZURE_THIM_URL "http://169.254.169.254/metadata/THIM/amd/certification"
+
+/*
+ * Ask the Azure host's certificate cache (THIM) at `url` for the VCEK and
+ * its chain and append them (PEM) to ev->certs. KT_E_NETWORK / KT_E_HTTP /
+ * KT_E_PARSE when it gives nothing usable.
+ */
+kt_status kt_azure_thim_fetch(const char *url, kt_azure_evidence *ev, kt_error *err);
+
 /* HCLAkPub as an OpenSSL RSA public key (caller frees), or NULL with err set. */
 EVP_PKEY *kt_azure_claims_ak_key(const kt_azure_claims *claims, kt_error *err);
 

@@ -160,6 +160,34 @@ else
     --vcek "$tmp/sim/vcek.pem" --ask "$tmp/sim/ask.pem" --require-tpm-quote
   has "$tmp/out" "pass     tpm_quote     TPM quote signed by HCLAkPub" "swtpm's quote verified with the claims' AK"
   has "$tmp/out" "24 SHA-256 PCRs" "all 24 PCRs read in chunks"
+  # --with-certs: the VCEK and chain from the host's certificate cache (a THIM stand-in on loopback)
+  python3 - "$tmp/sim" "$tmp/thim.port" <<'PY' &
+import http.server, json, sys
+d = sys.argv[1]
+body = json.dumps({"vcekCert": open(d + "/vcek.pem").read(), "tcbm": "0000000000000000",
+                   "certificateChain": open(d + "/ask.pem").read() + open(d + "/ark.pem").read(),
+                   "cacheControl": "86400"}).encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.path == "/metadata/THIM/amd/certification" and self.headers.get("Metadata") == "true"
+        self.send_response(200 if ok else 400); self.end_headers()
+        if ok: self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 30  # never outlive a failed quote by long
+open(sys.argv[2], "w").write(str(s.server_address[1]))
+s.handle_request()
+PY
+  thim_pid=$!
+  for _ in $(seq 50); do [ -s "$tmp/thim.port" ] && break; sleep 0.1; done
+  expect 0 "quote --attester azure --with-certs (THIM)" -- $K quote --attester azure "${tcti[@]}" --with-certs \
+    --thim-url "http://127.0.0.1:$(cat "$tmp/thim.port")/metadata/THIM/amd/certification" \
+    --state-root 0x1 --block-hash 0x2 --format json --out "$tmp/az-certs.json"
+  kill "$thim_pid" 2>/dev/null || true
+  expect 0 "certificates from the evidence" -- $K verify "$tmp/az-certs.json" --trust-root "$tmp/sim/ark.pem"
+  has "$tmp/out" "VCEK: Azure evidence" "VCEK taken from the evidence"
+  expect 3 "--with-certs without a certificate cache fails" -- $K quote --attester azure "${tcti[@]}" --with-certs \
+    --thim-url "http://127.0.0.1:1/metadata/THIM/amd/certification" --state-root 0x1 --block-hash 0x2
   # the attester defined NV 0x01400002 (64 bytes) and wrote the report data there
   rd=$($K report-data --state-root 0x1 --block-hash 0x2)
   tpm2_nvread 0x01400002 -C o -s 64 2>/dev/null | xxd -p | tr -d '\n' > "$tmp/nv2"
