@@ -21,6 +21,9 @@
 kt_status kt_azure_b64_decode(const char *text, size_t len, size_t cap, const char *what,
                               uint8_t **out, size_t *out_len, kt_error *err);
 
+/* Lowercase hex of bytes as a JSON string (NULL when out of memory). */
+json_t *kt_azure_hex_json(const uint8_t *p, size_t n);
+
 /* Base64url without padding (JWK form). *out is malloc'd, NUL-terminated. */
 kt_status kt_azure_b64url_encode(const uint8_t *bytes, size_t len, char **out, kt_error *err);
 

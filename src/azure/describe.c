@@ -9,15 +9,6 @@
 #include "katana_tee/hex.h"
 #include "util/error.h"
 
-static json_t *hex_json(const uint8_t *p, size_t n) {
-    char *s = malloc(2 * n + 1);
-    if (!s)
-        return NULL;
-    kt_hex_encode(p, n, s);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
 
 static json_t *hcl_json(const kt_azure_evidence *ev, const kt_hcl_report *h, kt_status st,
                         const kt_error *e) {
@@ -45,7 +36,7 @@ static json_t *claims_json(const uint8_t *bytes, size_t len) {
     }
     json_object_set_new(o, "ak_bits", json_integer((json_int_t)c.ak_n_len * 8));
     json_object_set_new(o, "user_data", c.user_data_state == KT_USER_DATA_OK
-                                            ? hex_json(c.user_data, 64)
+                                            ? kt_azure_hex_json(c.user_data, 64)
                                             : c.user_data_state == KT_USER_DATA_ABSENT
                                                   ? json_null()
                                                   : json_string(c.user_data_error));
@@ -62,16 +53,16 @@ static json_t *quote_json(const kt_azure_evidence *ev) {
         o = json_pack("{s:s}", "error", e.message);
     } else {
         o = json_pack("{s:I, s:I, s:o, s:I, s:I, s:o}", "magic", (json_int_t)q.magic, "type",
-                      (json_int_t)q.type, "nonce", hex_json(q.extra_data, q.extra_data_len),
+                      (json_int_t)q.type, "nonce", kt_azure_hex_json(q.extra_data, q.extra_data_len),
                       "pcr_bank", (json_int_t)q.pcr_hash, "pcr_select", (json_int_t)q.pcr_select,
-                      "pcr_digest", hex_json(q.pcr_digest, q.pcr_digest_len));
+                      "pcr_digest", kt_azure_hex_json(q.pcr_digest, q.pcr_digest_len));
     }
     json_t *pcrs = json_object();
     for (int i = 0; i < KT_TPM_PCR_COUNT; i++)
         if (ev->pcr_mask & (1u << i)) {
             char k[4];
             snprintf(k, sizeof k, "%d", i);
-            json_object_set_new(pcrs, k, hex_json(ev->pcrs[i], 32));
+            json_object_set_new(pcrs, k, kt_azure_hex_json(ev->pcrs[i], 32));
         }
     json_object_set_new(o, "signature_size", json_integer((json_int_t)ev->quote_sig_len));
     json_object_set_new(o, "pcrs", pcrs);

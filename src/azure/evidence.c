@@ -402,7 +402,7 @@ kt_status kt_azure_evidence_decode(const uint8_t *bytes, size_t len, kt_azure_ev
 
 /* ---- encode, copy, free ---------------------------------------------------------- */
 
-static json_t *hex_json(const uint8_t *p, size_t n) {
+json_t *kt_azure_hex_json(const uint8_t *p, size_t n) {
     char *s = malloc(2 * n + 1);
     if (!s)
         return NULL;
@@ -411,6 +411,7 @@ static json_t *hex_json(const uint8_t *p, size_t n) {
     free(s);
     return j;
 }
+
 
 kt_status kt_azure_evidence_encode(const kt_azure_evidence *ev, uint8_t **out, size_t *out_len,
                                    kt_error *err) {
@@ -426,22 +427,22 @@ kt_status kt_azure_evidence_encode(const kt_azure_evidence *ev, uint8_t **out, s
     json_t *root = json_object();
     bool ok = root && json_object_set_new(root, "format", json_string(KT_AZURE_EVIDENCE_FORMAT)) == 0 &&
               json_object_set_new(root, "version", json_integer(KT_AZURE_EVIDENCE_VERSION)) == 0 &&
-              json_object_set_new(root, "hcl_report", hex_json(ev->hcl, ev->hcl_len)) == 0;
+              json_object_set_new(root, "hcl_report", kt_azure_hex_json(ev->hcl, ev->hcl_len)) == 0;
     if (ok && ev->quote_msg) {
         json_t *pcrs = json_array();
         for (int i = 0; ok && pcrs && i < KT_TPM_PCR_COUNT; i++)
             if (ev->pcr_mask & (1u << i))
                 ok = json_array_append_new(pcrs, json_pack("{s:i, s:o}", "index", i, "value",
-                                                           hex_json(ev->pcrs[i], 32))) == 0;
+                                                           kt_azure_hex_json(ev->pcrs[i], 32))) == 0;
         json_t *quote = json_pack("{s:o, s:o, s:o}", "message",
-                                  hex_json(ev->quote_msg, ev->quote_msg_len), "signature",
-                                  hex_json(ev->quote_sig, ev->quote_sig_len), "pcrs", pcrs);
+                                  kt_azure_hex_json(ev->quote_msg, ev->quote_msg_len), "signature",
+                                  kt_azure_hex_json(ev->quote_sig, ev->quote_sig_len), "pcrs", pcrs);
         ok = ok && quote && json_object_set_new(root, "tpm_quote", quote) == 0;
     }
     if (ok && ev->cert_count) {
         json_t *certs = json_array();
         for (size_t i = 0; ok && certs && i < ev->cert_count; i++)
-            ok = json_array_append_new(certs, hex_json(ev->certs[i], ev->cert_lens[i])) == 0;
+            ok = json_array_append_new(certs, kt_azure_hex_json(ev->certs[i], ev->cert_lens[i])) == 0;
         ok = ok && certs && json_object_set_new(root, "certs", certs) == 0;
     }
     char *text = ok ? json_dumps(root, JSON_COMPACT) : NULL;
