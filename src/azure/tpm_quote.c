@@ -15,12 +15,16 @@
 
 static uint16_t be16(kt_cursor *c) {
     const uint8_t *p = kt_cursor_take(c, 2);
-    return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+    if (!p)
+        return 0;
+    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t be32(kt_cursor *c) {
     const uint8_t *p = kt_cursor_take(c, 4);
-    return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
+    if (!p)
+        return 0;
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint64_t be64(kt_cursor *c) {
