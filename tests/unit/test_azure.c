@@ -584,6 +584,40 @@ static void test_sim_negative(void **state) {
     assert_int_equal(kt_sim_azure_hcl(env->az, &small, rd, &bytes, &len, &err), KT_E_INVALID_ARG);
 }
 
+/* hash_type 2 and 3: REPORT_DATA = SHA-384 / SHA-512 of the claims, the report re-signed */
+static void test_sim_hash_dispatch(void **state) {
+    sim_env *env = *state;
+    uint8_t rd[64] = {9};
+    for (uint32_t ht = KT_HCL_HASH_SHA384; ht <= KT_HCL_HASH_SHA512; ht++) {
+        kt_quote *q = sim_evidence(env, NULL, rd);
+        kt_azure_evidence *ev = q->azure;
+        kt_hcl_report h;
+        kt_error err = {0};
+        assert_int_equal(kt_hcl_parse(ev->hcl, ev->hcl_len, &h, &err), KT_OK);
+        uint8_t digest[64] = {0};
+        size_t n = 0;
+        assert_int_equal(kt_hcl_hash_claims(ht, h.claims, h.claims_len, digest, &n, &err), KT_OK);
+        assert_int_equal(n, kt_hcl_hash_len(ht));
+        kt_put_u32le(ev->hcl + 0x4CC, ht);
+        uint8_t *report = ev->hcl + KT_HCL_HEADER_SIZE;
+        memset(report + 0x50, 0, 64);
+        memcpy(report + 0x50, digest, n);
+        assert_int_equal(kt_sim_sign_report(env->sim, report, &err), KT_OK);
+        memcpy(q->report_bytes, report, KT_REPORT_SIZE);
+        run *r = sim_run(env, rd);
+        if (verify(r, q) != KT_OK)
+            fail_msg("hash_type %u: %s", (unsigned)ht, r->vd.checks[KT_CHECK_CLAIMS_BINDING].detail);
+        assert_non_null(strstr(r->vd.checks[KT_CHECK_CLAIMS_BINDING].detail,
+                               ht == KT_HCL_HASH_SHA384 ? "SHA-384" : "SHA-512"));
+        /* the same report judged as SHA-256 no longer binds */
+        kt_put_u32le(ev->hcl + 0x4CC, KT_HCL_HASH_SHA256);
+        verify(r, q);
+        expect_fail(r, KT_CHECK_CLAIMS_BINDING, NULL);
+        run_free(r);
+        kt_quote_free(&q);
+    }
+}
+
 static void test_detect_and_envelopes(void **state) {
     (void)state;
     static const char plain[] = "{\"quote\":\"0x00\"}";
@@ -624,6 +658,7 @@ int main(void) {
         cmocka_unit_test(test_fixture_mutations),
         cmocka_unit_test_setup_teardown(test_sim_positive, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_sim_negative, sim_setup, sim_teardown),
+        cmocka_unit_test_setup_teardown(test_sim_hash_dispatch, sim_setup, sim_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
