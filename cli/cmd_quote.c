@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azure_cli.h"
 #include "cli.h"
 #include "katana_tee/attester.h"
 #include "katana_tee/commit.h"
@@ -24,7 +25,9 @@ const kt_cli_command kt_cli_cmd_quote = {
     "quote over it; or quotes the 64 bytes given (e.g. schema v1 report data from\n"
     "'katana-tee report-data --schema v1').\n\n"
     "  --attester NAME     sev-snp (SEV-SNP guest; builds with KATANA_TEE_SNP),\n"
-    "                      sim (software secure processor), mock (unsigned)\n"
+    "                      sim (software secure processor), mock (unsigned),\n"
+    "                      azure (Azure vTPM; builds with tpm2-tss), sim-azure\n"
+    "                      (simulated Azure paravisor: needs --sim-dir)\n"
     "  --state-root FELT   state root (decimal or 0x-hex, below the Stark prime)\n"
     "  --block-hash FELT   block hash\n"
     "  --report-data HEX   the 64 bytes to quote instead (128 hex digits; bin or hex output)\n"
@@ -35,6 +38,7 @@ const kt_cli_command kt_cli_cmd_quote = {
     "  --with-certs        sev-snp/sim: append the host's certificate table\n"
     "  --mock-prefix HEX   mock: bytes placed between the magic and the report data\n"
     "  --sim-dir DIR       sim: key chain made by 'katana-tee sim init'\n"
+    KT_CLI_AZURE_HELP
     "  -h, --help          this text\n",
     run,
 };
@@ -104,6 +108,7 @@ static int run(int argc, char **argv) {
         {"mock-prefix", required_argument, NULL, 'p'},
         {"sim-dir", required_argument, NULL, 's'},
         {"report-data", required_argument, NULL, 'd'},
+        KT_CLI_AZURE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -111,6 +116,8 @@ static int run(int argc, char **argv) {
     const char *out_path = NULL, *format = NULL, *prefix_hex = NULL, *sim_dir = NULL;
     const char *rd_hex = NULL;
     bool with_certs = false;
+    kt_attester_opts azure = {0}; /* the azure options, copied below */
+    kt_error aerr = {0};
     int c;
     optind = 0;
     opterr = 0;
@@ -127,7 +134,12 @@ static int run(int argc, char **argv) {
         case 's': sim_dir = optarg; break;
         case 'd': rd_hex = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_quote);
-        default: return kt_cli_bad_option(argv[0], argv);
+        default:
+            if (kt_cli_azure_option(c, optarg, &azure, &aerr) > 0)
+                break;
+            if (aerr.status)
+                return kt_cli_usage_error(argv[0], "%s", aerr.message);
+            return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)
@@ -182,6 +194,12 @@ static int run(int argc, char **argv) {
     }
     kt_attester_opts opts = {.backend = backend, .vmpl = -1, .with_certs = with_certs,
                              .sim_dir = sim_dir};
+    opts.tpm_tcti = azure.tpm_tcti;
+    opts.azure_no_quote = azure.azure_no_quote;
+    opts.azure_retries = azure.azure_retries;
+    opts.azure_retry_ms = azure.azure_retry_ms;
+    opts.azure_lock = azure.azure_lock;
+    opts.azure_thim_url = azure.azure_thim_url;
     if (vmpl_text) {
         unsigned long long v;
         if (kt_cli_uint(vmpl_text, "--vmpl", 0, 3, &v, &err) != KT_OK)

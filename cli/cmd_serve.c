@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "azure_cli.h"
 #include "cli.h"
 #include "katana_tee/attester.h"
 #include "katana_tee/hex.h"
@@ -45,6 +46,7 @@ const kt_cli_command kt_cli_cmd_serve = {
     "  --with-certs         sev-snp/sim: append the host's certificate table\n"
     "  --mock-prefix HEX    mock: bytes between the magic and the report data\n"
     "  --sim-dir DIR        sim: key chain made by 'katana-tee sim init'\n"
+    KT_CLI_AZURE_HELP
     "server:\n"
     "  --listen ADDR:PORT   where to listen (default 127.0.0.1:5051; port 0 = any free\n"
     "                       port). The bound address is printed on stdout.\n"
@@ -130,6 +132,7 @@ static int run(int argc, char **argv) {
         {"max-range", required_argument, NULL, O_MAXRANGE},
         {"range-concurrency", required_argument, NULL, O_RANGECONC},
         {"log-level", required_argument, NULL, O_LOGLEVEL},
+        KT_CLI_AZURE_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -176,7 +179,14 @@ static int run(int argc, char **argv) {
         case O_THREADS: threads_text = optarg; break;
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_serve);
-        default:
+        default: {
+            kt_error aerr = {0};
+            int a = kt_cli_azure_option(c, optarg, &ao, &aerr); /* cli/azure_options.c */
+            if (a > 0)
+                break;
+            if (a < 0)
+                return kt_cli_usage_error(argv[0], "%s", aerr.message);
+        }
             return kt_cli_bad_option(argv[0], argv);
         }
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azure_cli.h"
 #include "cli.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/quote.h"
@@ -334,6 +335,11 @@ static int run(int argc, char **argv) {
     if (st != KT_OK)
         return kt_cli_fail(argv[0], &err);
 
+    if (q->kind == KT_QUOTE_AZURE) { /* HCL report, claims, TPM quote: cli/azure_show.c */
+        int arc = kt_cli_show_azure(argv[0], q, json, hint);
+        kt_quote_free(&q);
+        return arc;
+    }
     int rc = KT_EXIT_OK;
     char *rendered = NULL;
     kt_cert_table table;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "katana_tee/azure.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/measure.h"
@@ -69,12 +70,12 @@ const kt_cli_command kt_cli_cmd_verify = {
     "                      the digest computed from it (or its \"digest\")\n"
     "  --measurement HEX   an expected MEASUREMENT (96 hex digits); repeatable\n"
     "  --at TIME           verification time (YYYY-MM-DD[THH:MM:SSZ] or @unix; default now)\n"
-    "  --product P         milan, genoa or turin (for version 2 reports; otherwise taken\n"
-    "                      from the certificates given)\n"
-    "  --allow-mock        accept a mock quote as UNTRUSTED (exit 4, never valid), checking\n"
-    "                      its report data; policy constraints it cannot meet fail\n"
-    "  --json              print the verdict as JSON (docs/verification.md); every exit\n"
-    "                      prints one JSON object (the verdict, or {\"error\": ...})\n"
+    "  --product P         milan, genoa or turin (version 2 reports; else from the certs)\n"
+    "  --allow-mock        accept a mock quote as UNTRUSTED (exit 4, never valid)\n"
+    "  --json              the verdict as JSON; every exit prints one JSON object\n"
+    "Azure evidence (docs/azure.md):\n"
+    "  --tpm-nonce HEX     expected vTPM quote nonce (default: the report data)\n"
+    "  --require-tpm-quote fail when the evidence carries no vTPM quote\n"
     "  -h, --help          this text\n",
     run,
 };
@@ -94,6 +95,8 @@ typedef struct verify_args {
     bool kds, offline;
     const char *kds_url, *cache_dir;
     kt_cli_v1_opts v1; /* schema v1 options (v1_cli.h) */
+    const char *tpm_nonce; /* Azure */
+    bool require_tpm_quote;
 } verify_args;
 
 enum {
@@ -101,7 +104,8 @@ enum {
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
     OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR, OPT_REQUIRE_CRL, OPT_MEASUREMENT,
-    OPT_SCHEMA, OPT_CHAIN_ID, OPT_FEE_TOKEN, OPT_SETTLEMENT, OPT_FOLLOWS,
+    OPT_SCHEMA, OPT_CHAIN_ID, OPT_FEE_TOKEN, OPT_SETTLEMENT, OPT_FOLLOWS, OPT_TPM_NONCE,
+    OPT_REQUIRE_TPM_QUOTE,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -137,6 +141,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"follows", required_argument, NULL, OPT_FOLLOWS},
         {"require-crl", no_argument, NULL, OPT_REQUIRE_CRL},
         {"measurement", required_argument, NULL, OPT_MEASUREMENT},
+        {"tpm-nonce", required_argument, NULL, OPT_TPM_NONCE},
+        {"require-tpm-quote", no_argument, NULL, OPT_REQUIRE_TPM_QUOTE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -186,6 +192,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
                                           KT_POLICY_MAX_MEASUREMENTS);
             a->measurements[a->measurement_count++] = optarg;
             break;
+        case OPT_TPM_NONCE: a->tpm_nonce = optarg; break;
+        case OPT_REQUIRE_TPM_QUOTE: a->require_tpm_quote = true; break;
         case 'h': return -1;
         default:
             return kt_cli_bad_option(argv[0], argv);
@@ -217,6 +225,7 @@ typedef struct verify_inputs {
     const kt_cert_source *sources[1];
     kt_verify_opts opts;
     kt_cli_v1 v1; /* a schema v1 answer (v1.active), verified with kt_v1_verify */
+    kt_azure_opts azure;
 } verify_inputs;
 
 /* One line on stderr when a download has to wait, so a slow KDS is visible. */
@@ -389,6 +398,14 @@ static kt_status build_inputs(const verify_args *a, verify_inputs *in, kt_error 
     o->policy = &in->policy;
     o->allow_mock = a->allow_mock;
     o->skip_report_data = a->skip_report_data;
+    o->azure = &in->azure;
+    in->azure.require_quote = a->require_tpm_quote;
+    if (a->tpm_nonce) {
+        if ((st = kt_hex_decode(a->tpm_nonce, strlen(a->tpm_nonce), in->azure.nonce, 64,
+                                &in->azure.nonce_len, "--tpm-nonce", err)) != KT_OK)
+            return st;
+        in->azure.has_nonce = true;
+    }
     if ((a->kds || a->offline) && (st = open_kds(a, in, err)) != KT_OK)
         return st;
     if (a->at) {

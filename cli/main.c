@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "katana_tee/sim.h"
+#include "katana_tee/sim_azure.h"
 
 #define KT_COMMAND(n) extern const kt_cli_command kt_cli_cmd_##n;
 #include "cli_commands.inc"
@@ -33,7 +34,8 @@ static void print_overview(FILE *out) {
 int main(int argc, char **argv) {
     /* the simulator is not in libkatana-tee: this program links it and offers `--attester sim` */
     kt_error reg_err = {0};
-    if (kt_sim_attester_register(&reg_err) != KT_OK) {
+    if (kt_sim_attester_register(&reg_err) != KT_OK ||
+        kt_sim_azure_attester_register(&reg_err) != KT_OK) {
         fprintf(stderr, "katana-tee: %s\n", reg_err.message);
         return KT_EXIT_PLATFORM;
     }

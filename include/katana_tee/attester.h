@@ -7,6 +7,14 @@
  *    /dev/sev-guest (SNP_GET_REPORT / SNP_GET_EXT_REPORT). Only in builds
  *    with KATANA_TEE_SNP=ON; otherwise creating it fails with KT_E_NOT_BUILT.
  *  - "mock": Katana's unsigned mock format. No trust at all.
+ *  - "azure": an Azure SEV-SNP confidential VM, through its vTPM (azure.h):
+ *    the 64 bytes go to NV 0x01400002, the paravisor's HCL report comes
+ *    back from NV 0x01400001 and, optionally, a TPM2_Quote by the AK
+ *    0x81000003 with the same bytes as nonce. The quote is the evidence JSON
+ *    of azure.h. Only in builds with tpm2-tss (KATANA_TEE_AZURE); otherwise
+ *    KT_E_NOT_BUILT.
+ *  - "sim-azure": the same evidence from the simulator's paravisor
+ *    (sim_azure.h), for tests and demos without Azure.
  *
  * Other libraries add backends with kt_attester_register_backend(). The
  * simulator ("sim": a software AMD secure processor, see sim.h) is one: it
@@ -51,6 +59,14 @@ typedef struct kt_attester_opts {
     /* sim (a registered backend, see above) */
     const char *sim_dir;                     /* key chain made by `katana-tee sim init` */
     const struct kt_sim_params *sim_params;  /* NULL = defaults */
+
+    /* azure */
+    const char *tpm_tcti;     /* TCTI config, NULL = "device:/dev/tpmrm0" (e.g. "swtpm:host=..,port=..") */
+    bool azure_no_quote;      /* do not take a TPM2_Quote */
+    int azure_retries;        /* re-reads of a stale HCL report; 0 = 3, -1 = none */
+    unsigned azure_retry_ms;  /* wait before a re-read; 0 = 2100 (paravisor refreshes every 2 s) */
+    const char *azure_lock;   /* lock file serialising callers; NULL = /run/lock/katana-tee-azure.lock */
+    const char *azure_thim_url; /* with_certs: the host's certificate cache; NULL = Azure's IMDS THIM URL */
 } kt_attester_opts;
 
 /*

@@ -7,7 +7,9 @@
  *    configfs-tsm `auxblob` deliver it);
  *  - a mock quote (Katana's format): "MOCK" || prefix || 64 bytes of report
  *    data || u32le sum of all preceding bytes. It carries no hardware trust
- *    and is always labelled "mock — not a hardware attestation".
+ *    and is always labelled "mock — not a hardware attestation";
+ *  - Azure evidence (azure.h): an HCL report with claims, vTPM quote and
+ *    VCEK, in this project's JSON or a layout other tools publish.
  * and it may arrive as binary, as hex text (with or without "0x"; whitespace
  * anywhere, as `xxd -p` wraps it), as base64, as the JSON result of
  * tee_generateQuote (whose "quote" member is taken, along with
@@ -36,6 +38,7 @@ extern "C" {
 typedef enum kt_quote_kind {
     KT_QUOTE_SNP = 1,  /* SEV-SNP attestation report (maybe with a cert table) */
     KT_QUOTE_MOCK = 2, /* Katana mock quote: no hardware trust */
+    KT_QUOTE_AZURE = 3, /* Azure evidence: HCL report (+ TPM quote, VCEK), see azure.h */
 } kt_quote_kind;
 
 typedef enum kt_quote_encoding {
@@ -129,6 +132,10 @@ typedef struct kt_quote {
     uint8_t *mock_prefix; /* owned; NULL when empty */
     size_t mock_prefix_len;
 
+    /* KT_QUOTE_AZURE: the decoded evidence (owned); report_bytes then holds
+     * the embedded SNP report when the evidence is long enough to have one */
+    struct kt_azure_evidence *azure;
+
     /* from a tee_generateQuote JSON envelope, when present */
     bool has_state;
     kt_felt state_root;
@@ -153,7 +160,8 @@ typedef struct kt_quote {
  * JSON-RPC response (its "result"; an "error" member is refused); "quote" is
  * required, stateRoot and blockHash come together or not at all (felts,
  * kt_felt_parse), blockNumber is a non-negative integer. What a hex or JSON
- * envelope holds must itself be a binary quote (no nesting).
+ * envelope holds must itself be a binary quote (no nesting), or Azure
+ * evidence (kt_azure_evidence_detect, checked first at both levels).
  * Refuses: empty input, more than KT_QUOTE_MAX_SIZE bytes (KT_E_TOO_LARGE),
  * wrong sizes (KT_E_LENGTH, "quote is 1000 bytes: not an SEV-SNP report
  * (1184 bytes), not a mock quote (no MOCK magic)"), bad hex, malformed JSON,

@@ -210,6 +210,10 @@ typedef struct kt_policy {
 
     uint64_t required_platform_bits;  /* each set bit must be set in PLATFORM_INFO */
     uint64_t forbidden_platform_bits; /* each set bit must be clear */
+
+    /* Azure evidence: pinned SHA-256 PCR values (bit i of pcr_mask = PCR i) */
+    uint32_t pcr_mask;
+    uint8_t pcr_values[24][32];
 } kt_policy;
 
 KT_API void kt_policy_init(kt_policy *policy);
@@ -262,6 +266,11 @@ typedef enum kt_check_id {
     KT_CHECK_CONFIG_HASH,      /* v1: report data[32..64] == katanaTeeConfigHash (== expected) */
     KT_CHECK_MESSAGES,         /* v1: messagesCommitment recomputed from the message lists */
     KT_CHECK_CONTINUITY,       /* v1 --follows: prev* fields == the previous attestation's */
+    /* Azure evidence only (azure.h); absent from renderings of other quotes */
+    KT_CHECK_CLAIMS_BINDING,   /* REPORT_DATA == HASH(runtime claims) || zero tail */
+    KT_CHECK_USER_DATA,        /* claims user-data == expected report data */
+    KT_CHECK_TPM_QUOTE,        /* vTPM quote: magic/type, nonce, HCLAkPub signature, PCR digest */
+    KT_CHECK_PCRS,             /* PCR values pinned by the policy */
     KT_CHECK_COUNT
 } kt_check_id;
 
@@ -307,6 +316,7 @@ typedef struct kt_verdict {
     char origin[7][160];   /* where each kt_cert_role came from (indexed by kt_cert_role); "" if unused */
     bool has_report;
     kt_report report;      /* the parsed report, when it parsed */
+    bool azure;            /* Azure evidence: the Azure checks apply */
     kt_check checks[KT_CHECK_COUNT];
 
     /* Which state the report data was checked against (has_state: a state root and
@@ -375,6 +385,7 @@ typedef struct kt_verify_opts {
     kt_product product; /* hint for v2 reports; KT_PRODUCT_UNKNOWN = from chain */
     const kt_policy *policy; /* NULL = kt_policy_init defaults */
     bool allow_mock;         /* accept a mock quote as UNTRUSTED, checking report data only */
+    const struct kt_azure_opts *azure; /* Azure evidence inputs (azure.h); NULL = defaults */
 } kt_verify_opts;
 
 #define KT_VERIFY_OPTS_SIZE sizeof(kt_verify_opts)

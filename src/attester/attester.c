@@ -18,6 +18,11 @@ static const struct {
 #else
     {"sev-snp", NULL},
 #endif
+#ifdef KT_HAVE_AZURE
+    {"azure", kt_attester_azure_open},
+#else
+    {"azure", NULL},
+#endif
     {"mock", kt_attester_mock_open},
 };
 
@@ -33,6 +38,8 @@ static const struct {
 } elsewhere[] = {
     {"sim", "the simulator is not in this library: it lives in the katana-tee-sim test "
             "library, which adds it with kt_sim_attester_register()"},
+    {"sim-azure", "the simulator is not in this library: it lives in the katana-tee-sim test "
+                  "library, which adds it with kt_sim_azure_attester_register()"},
 };
 
 /* Backends added with kt_attester_register_backend(), after the built-ins. */
@@ -104,6 +111,10 @@ static void list_backends(char *out, size_t cap) {
 
 static kt_status open_builtin(size_t i, const kt_attester_opts *opts, kt_attester *a,
                               kt_error *err) {
+    if (!builtins[i].open && strcmp(builtins[i].name, "azure") == 0)
+        return kt_fail(err, KT_E_NOT_BUILT,
+                       "attester 'azure': katana-tee was built without Azure vTPM support "
+                       "(install libtss2-dev and rebuild with -DKATANA_TEE_AZURE=ON)");
     if (!builtins[i].open)
         return kt_fail(err, KT_E_NOT_BUILT,
                        "attester '%s': katana-tee was built without SEV-SNP support "

@@ -22,4 +22,7 @@ kt_status kt_attester_mock_open(const kt_attester_opts *opts, const kt_attester_
 kt_status kt_attester_snp_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
                                void **ctx, kt_error *err);
 
+kt_status kt_attester_azure_open(const kt_attester_opts *opts, const kt_attester_ops **ops,
+                                 void **ctx, kt_error *err);
+
 #endif

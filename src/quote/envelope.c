@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azure/azure_hook.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/quote.h"
 #include "util/cursor.h"
@@ -69,6 +70,8 @@ static kt_status decode_mock(const uint8_t *p, size_t n, const char *what, kt_qu
 /* The inner, binary form: mock quote, report, or report + certificate table. */
 static kt_status decode_binary(const uint8_t *p, size_t n, const char *what, kt_quote *q,
                                kt_error *err) {
+    if (kt_azure_evidence_detect(p, n)) /* Azure evidence, e.g. inside tee_generateQuote */
+        return kt_azure_quote_decode(p, n, what, q, err);
     if (n >= MOCK_MAGIC_LEN && memcmp(p, KT_MOCK_MAGIC, MOCK_MAGIC_LEN) == 0)
         return decode_mock(p, n, what, q, err);
     if (n < KT_REPORT_SIZE)
@@ -309,6 +312,15 @@ kt_status kt_quote_decode(const uint8_t *bytes, size_t len, kt_quote **out, kt_e
         return kt_fail_oom(err);
 
     kt_status st;
+    if (kt_azure_evidence_detect(bytes, len)) { /* an HCL report or Azure evidence JSON */
+        q->encoding = bytes[0] == 'H' ? KT_QUOTE_ENC_BINARY : KT_QUOTE_ENC_JSON;
+        st = kt_azure_quote_decode(bytes, len, "quote", q, err);
+        if (st != KT_OK)
+            kt_quote_free(&q);
+        else
+            *out = q;
+        return st;
+    }
     bool binary_mock = len >= MOCK_MAGIC_LEN && memcmp(bytes, KT_MOCK_MAGIC, MOCK_MAGIC_LEN) == 0;
     if (binary_mock || !looks_textual(bytes, len)) {
         q->encoding = KT_QUOTE_ENC_BINARY;
@@ -345,6 +357,7 @@ void kt_quote_free(kt_quote **quote) {
     kt_quote *q = *quote;
     free(q->cert_table_bytes);
     free(q->mock_prefix);
+    kt_azure_evidence_free(&q->azure);
     free(q);
     *quote = NULL;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "azure/azure_internal.h"
 #include "katana_tee/hex.h"
 #include "util/error.h"
 #include "verify/internal.h"
@@ -240,6 +241,8 @@ static kt_status apply_key(kt_policy *p, const char *k, json_t *v, const char *w
         return want_platform_bits(v, k, what, &p->required_platform_bits, err);
     if (strcmp(k, "forbidden_platform_info") == 0)
         return want_platform_bits(v, k, what, &p->forbidden_platform_bits, err);
+    if (strcmp(k, "pcrs") == 0) /* Azure evidence: pinned vTPM PCR values */
+        return kt_azure_policy_pcrs(v, p, err);
     if (strcmp(k, "max_report_age") == 0)
         return kt_fail(err, KT_E_UNSUPPORTED,
                        "%s: \"max_report_age\" cannot be checked: SEV-SNP reports carry no time "

@@ -39,12 +39,17 @@ static bool appendf(kt_buf *b, const char *fmt, ...) {
     return kt_buf_append(b, line, strlen(line));
 }
 
+/* The Azure-only checks belong to Azure evidence: other verdicts do not show them. */
+static bool shown(const kt_verdict *v, int i) {
+    return i < KT_CHECK_CLAIMS_BINDING || v->azure;
+}
+
 /* "; skipped: a, b" for the checks with this result (nothing when none). */
 static bool append_names(kt_buf *b, const kt_verdict *v, kt_check_result result,
                          const char *label) {
     bool ok = true, any = false;
     for (int i = 0; i < KT_CHECK_COUNT; i++) {
-        if (v->checks[i].result != result)
+        if (v->checks[i].result != result || !shown(v, i))
             continue;
         ok &= appendf(b, "%s%s", any ? ", " : label, kt_check_name((kt_check_id)i));
         any = true;
@@ -85,6 +90,11 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
     if (v->untrusted_mock)
         ok &= appendf(&b, "%s — mock quote: report data matches; no hardware attestation, "
                           "not valid", verdict_word(v));
+    else if (v->valid && v->azure)
+        ok &= appendf(&b, "%s — Azure confidential VM: SEV-SNP report from a %s chip, signed by "
+                          "its %s, in an HCL report; root: %s",
+                      verdict_word(v), kt_product_name(v->product),
+                      kt_signing_key_name(v->signer), v->root_label);
     else if (v->valid)
         ok &= appendf(&b, "%s — SEV-SNP report from a %s chip, signed by its %s; root: %s",
                       verdict_word(v), kt_product_name(v->product),
@@ -103,6 +113,8 @@ kt_status kt_verdict_to_text(const kt_verdict *v, char **out, kt_error *err) {
                           "not evidence of genuine AMD hardware\n");
     for (int i = 0; i < KT_CHECK_COUNT; i++) {
         const kt_check *c = &v->checks[i];
+        if (!shown(v, i))
+            continue;
         ok &= appendf(&b, "  %-8s %-13s %s\n", kt_check_result_name(c->result),
                       kt_check_name((kt_check_id)i), c->detail[0] ? c->detail : "-");
     }
@@ -176,7 +188,7 @@ kt_status kt_cert_info_to_json(const kt_cert_info *ci, char **out, kt_error *err
 static json_t *names_with(const kt_verdict *v, kt_check_result result) {
     json_t *a = json_array();
     for (int i = 0; a && i < KT_CHECK_COUNT; i++)
-        if (v->checks[i].result == result)
+        if (v->checks[i].result == result && shown(v, i))
             json_array_append_new(a, json_string(kt_check_name((kt_check_id)i)));
     return a;
 }
@@ -206,6 +218,8 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
         goto oom;
     for (int i = 0; i < KT_CHECK_COUNT; i++) {
         const kt_check *c = &v->checks[i];
+        if (!shown(v, i))
+            continue;
         json_t *item = json_pack("{s:s, s:s, s:s}", "name", kt_check_name((kt_check_id)i),
                                  "result", kt_check_result_name(c->result), "detail", c->detail);
         if (!item)
@@ -231,6 +245,8 @@ kt_status kt_verdict_to_json(const kt_verdict *v, char **out, kt_error *err) {
                                                   : v->valid        ? "valid"
                                                                     : "invalid"));
     json_object_set_new(o, "valid", json_boolean(v->valid));
+    if (v->azure)
+        json_object_set_new(o, "platform", json_string("azure"));
     json_object_set_new(o, "trust", json_string(trust_name(v->trust)));
     json_object_set_new(o, "root", json_string(v->root_label));
     json_object_set_new(o, "product", json_string(kt_product_name(v->product)));

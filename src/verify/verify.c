@@ -6,6 +6,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "katana_tee/commit.h"
+#include "katana_tee/hex.h"
+#include "azure/azure_internal.h"
 #include "util/error.h"
 #include "verify/internal.h"
 
@@ -15,6 +18,7 @@ static const char *const check_names[KT_CHECK_COUNT] = {
     "signature",    "report_data", "measurement",   "debug",       "migration",
     "guest_policy", "vmpl",        "minimum_tcb",   "identity",    "platform",
     "config_hash",  "messages",    "continuity",
+    "claims_binding", "user_data", "tpm_quote",     "pcrs",
 };
 
 const char *kt_check_name(kt_check_id id) {
@@ -141,6 +145,10 @@ kt_status kt_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts 
     kt_status st = kt_policy_validate(policy, KT_PRODUCT_UNKNOWN, err);
     if (st != KT_OK)
         return st; /* a policy error: every check "not run" */
+    if (quote->kind == KT_QUOTE_AZURE)
+        return kt_azure_verify(v, quote, opts, vd, err);
+    /* The Azure checks do not apply to other quotes (and are not rendered). */
+    mark_skipped(vd, KT_CHECK_CLAIMS_BINDING, KT_CHECK_PCRS, "not Azure evidence");
     if (quote->kind == KT_QUOTE_MOCK)
         return verify_mock(quote, opts, policy, vd, err);
 
