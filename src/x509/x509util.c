@@ -1,5 +1,5 @@
 #define _DEFAULT_SOURCE /* timegm */
-#include "verify/x509util.h"
+#include "x509/x509util.h"
 
 #include <errno.h>
 #include <stdint.h>
