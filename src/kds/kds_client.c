@@ -82,6 +82,15 @@ void kt_kds_client_set_hooks(kt_kds_client *c, const kt_kds_hooks *h) {
     c->hooks.ctx = h ? h->ctx : NULL;
 }
 
+void kt_kds_client_set_attempt_hooks(kt_kds_client *c, const kt_kds_attempt_hooks *h) {
+    if (!c)
+        return;
+    if (h)
+        c->attempt = *h;
+    else
+        memset(&c->attempt, 0, sizeof c->attempt);
+}
+
 uint64_t kt_kds_mono(kt_kds_client *c) {
     return c->hooks.mono_ms(c->hooks.ctx);
 }

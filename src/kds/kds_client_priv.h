@@ -31,6 +31,7 @@ struct kt_kds_client {
     char cache_dir[KT_KDS_PATH_MAX];
     char home[KT_KDS_PATH_MAX]; /* for showing paths as ~/... */
     kt_kds_hooks hooks;
+    kt_kds_attempt_hooks attempt;
     char *warnings[KT_KDS_MAX_WARNINGS];
     size_t warning_count;
     unsigned requests;

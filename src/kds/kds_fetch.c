@@ -66,12 +66,23 @@ kt_status kt_kds_fetch_url(kt_kds_client *c, const kt_kds_object *obj, const cha
         ev.url = url;
         ev.attempt = attempt;
         ev.elapsed_ms = now - start;
+        if (c->attempt.before)
+            c->attempt.before(c->attempt.ctx); /* e.g. a proxy's shared rate limit */
         emit(c, &ev);
         c->requests++;
 
         kt_http_response resp;
         kt_error herr = {0};
         kt_status st = kt_http_perform(&req, &resp, &herr);
+        c->last_http_status = st == KT_OK ? resp.status : 0;
+        if (c->attempt.after) {
+            uint64_t ra_ms = 0;
+            long got = c->last_http_status;
+            if ((got == 429 || got == 503) &&
+                !kt_kds_parse_retry_after(resp.retry_after, kt_kds_wall(c), &ra_ms))
+                ra_ms = 0;
+            c->attempt.after(c->attempt.ctx, got, ra_ms);
+        }
         uint64_t wait = 0;
         long http = 0;
         if (st != KT_OK) {

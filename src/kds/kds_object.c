@@ -110,3 +110,56 @@ kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool net
     }
     return KT_OK;
 }
+
+/* ---- one object by itself, for the caching proxy -------------------------------------------- */
+
+static kt_status object_path(kt_kds_client *c, const kt_kds_object *obj, char *path, size_t cap,
+                             kt_error *err) {
+    char rel[512];
+    kt_status st = kt_kds_object_cache_rel(obj, rel, sizeof rel, err);
+    if (st == KT_OK)
+        kt_kds_sfmt(path, cap, "%s/%s", c->cache_dir, rel);
+    return st;
+}
+
+kt_status kt_kds_cache_get(kt_kds_client *c, const kt_kds_object *obj, uint8_t **bytes,
+                           size_t *len, time_t *expires, kt_error *err) {
+    if (!c || !obj || !bytes || !len || !expires)
+        return kt_fail(err, KT_E_INVALID_ARG, "kt_kds_cache_get: bad argument");
+    char path[KT_KDS_PATH_MAX];
+    kt_status st = object_path(c, obj, path, sizeof path, err);
+    if (st != KT_OK)
+        return st;
+    *expires = 0;
+    kt_kds_cache_state cs = kt_kds_cache_lookup(c, obj, path, bytes, len, expires);
+    if (cs == KT_KDS_CACHE_HIT || cs == KT_KDS_CACHE_STALE)
+        return KT_OK;
+    return kt_fail(err, KT_E_NOT_FOUND, "the %s is not in the cache%s", kt_kds_object_name(obj),
+                   cs == KT_KDS_CACHE_CORRUPT ? " (corrupt entry)" : "");
+}
+
+kt_status kt_kds_upstream_get(kt_kds_client *c, const kt_kds_object *obj, uint8_t **bytes,
+                              size_t *len, time_t *expires, long *http_status, kt_error *err) {
+    if (!c || !obj || !bytes || !len || !expires || !http_status)
+        return kt_fail(err, KT_E_INVALID_ARG, "kt_kds_upstream_get: bad argument");
+    *bytes = NULL;
+    *len = 0;
+    *http_status = 0;
+    char url[KT_KDS_URL_MAX], path[KT_KDS_PATH_MAX];
+    kt_status st = kt_kds_object_url(c->base, obj, url, sizeof url, err);
+    if (st == KT_OK)
+        st = object_path(c, obj, path, sizeof path, err);
+    if (st != KT_OK)
+        return st;
+    c->last_http_status = 0;
+    st = kt_kds_fetch_url(c, obj, url, bytes, len, expires, err);
+    *http_status = c->last_http_status;
+    if (st != KT_OK)
+        return st;
+    if (!c->opts.no_cache) {
+        kt_error werr = {0};
+        if (kt_kds_cache_store(c, path, *bytes, *len, &werr) != KT_OK)
+            kt_kds_warn(c, "could not cache the %s: %s", kt_kds_object_name(obj), werr.message);
+    }
+    return KT_OK;
+}
