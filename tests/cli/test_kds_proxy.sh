@@ -151,6 +151,35 @@ check "unknown chip: 404 twice ($s1 $s2)" [ "$s1$s2" = 404404 ]
 check "unknown chip: one upstream call" [ "$(upstream_count)" = $((before + 1)) ]
 check "negative hit counted" [ "$(metric katana_kds_proxy_negative_hits_total)" -ge 1 ]
 
+# ---- fetch --prefetch warms a proxy's cache from a list of reports ------------------------------
+stop_pid "$PROXY_PID"; PROXY_PID=
+start_proxy --upstream "$UP" --cache-dir "$T/pcache2"
+mkdir -p "$T/lists"
+cp "$FIX/milan-v2-virtee/report.bin" "$T/lists/virtee.bin"
+cat > "$T/lists/fleet.txt" <<LIST
+# reports our verifiers will see
+virtee.bin
+
+$FIX/genoa-v3-tinfoil/report.bin
+$FIX/milan-v2-trustee/report.bin
+LIST
+: > "$LOG"
+"$KT_BIN" fetch --prefetch "$T/lists/fleet.txt" --product milan --kds-url "$PROXY" --no-cache \
+    > "$T/pf.out" 2> "$T/pf.err" && pf_rc=0 || pf_rc=$?
+check "prefetch: exit 0 (got $pf_rc)" [ "$pf_rc" = 0 ]
+check "prefetch: summary line" grep -q '^prefetched 6 objects for 3 reports (0 failed, 1 CRLs not available, 0 unusable list entries)' "$T/pf.out"
+# 3 VCEKs, 2 chains, 2 CRLs (the Genoa CRL is a 404 upstream)
+check "prefetch: 7 upstream requests (got $(upstream_count))" [ "$(upstream_count)" = 7 ]
+misses_before=$(metric 'katana_kds_proxy_cache_misses_total{kind="vcek"}')
+"$KT_BIN" verify "$FIX/genoa-v3-tinfoil/report.bin" --kds --kds-url "$PROXY" --cache-dir "$T/pf-v" \
+    --skip-report-data --at 2026-07-01 > /dev/null 2>&1 && pf_v=0 || pf_v=$?
+check "prefetched proxy: verification valid" [ "$pf_v" = 0 ]
+check "prefetched proxy: no new upstream request" [ "$(upstream_count)" = 7 ]
+check "prefetched proxy: no VCEK miss" [ "$(metric 'katana_kds_proxy_cache_misses_total{kind="vcek"}')" = "$misses_before" ]
+printf 'nonexistent.bin\n' > "$T/lists/bad.txt"
+"$KT_BIN" fetch --prefetch "$T/lists/bad.txt" --kds-url "$PROXY" --no-cache > /dev/null 2>&1 && pf_bad=0 || pf_bad=$?
+check "prefetch: an unreadable entry is exit 2" [ "$pf_bad" = 2 ]
+
 # ---- restart keeps the cache; upstream down with a warm cache ----------------------------------
 stop_pid "$PROXY_PID"; PROXY_PID=
 stop_pid "$FAKE_PID"; FAKE_PID=
