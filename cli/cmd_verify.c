@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle_cli.h"
 #include "cli.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/kds.h"
@@ -50,7 +51,14 @@ const kt_cli_command kt_cli_cmd_verify = {
     "  --at TIME           verification time (YYYY-MM-DD[THH:MM:SSZ] or @unix; default now)\n"
     "  --product P         milan, genoa or turin (for version 2 reports)\n"
     "  --allow-mock        accept a mock quote as UNTRUSTED, checking only its report data\n"
-    "  --json              print the verdict as JSON (docs/verification.md)\n"
+    "  --json              print the verdict as JSON (docs/verification.md)\n\n"
+    "Bundles (docs/kds.md):\n"
+    "  --save-bundle FILE  also write everything this verification used (quote, expected\n"
+    "                      state, certificates and CRLs, policy, roots, time, verdict) as\n"
+    "                      one canonical JSON document\n"
+    "  --bundle FILE       instead of a QUOTE: re-run the bundle's verification from the\n"
+    "                      bundle alone (no network, no cache), at its time or --at, and\n"
+    "                      say whether the verdict is the same (exit 0: same and valid)\n"
     "  -h, --help          this text\n",
     run,
 };
@@ -67,13 +75,14 @@ typedef struct verify_args {
     bool allow_mock, no_quote_certs, json;
     bool kds, offline;
     const char *kds_url, *cache_dir;
+    const char *save_bundle, *bundle;
 } verify_args;
 
 enum {
     OPT_STATE_ROOT = 256, OPT_BLOCK_HASH, OPT_REPORT_DATA, OPT_SKIP_RD, OPT_CERTS, OPT_ARK,
     OPT_ASK, OPT_ASVK, OPT_VCEK, OPT_VLEK, OPT_CERT_TABLE, OPT_CRL, OPT_NO_QUOTE_CERTS,
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
-    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR,
+    OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR, OPT_SAVE_BUNDLE, OPT_BUNDLE,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -102,6 +111,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"offline", no_argument, NULL, OPT_OFFLINE},
         {"kds-url", required_argument, NULL, OPT_KDS_URL},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"save-bundle", required_argument, NULL, OPT_SAVE_BUNDLE},
+        {"bundle", required_argument, NULL, OPT_BUNDLE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -138,12 +149,17 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         case OPT_OFFLINE: a->offline = true; break;
         case OPT_KDS_URL: a->kds_url = optarg; break;
         case OPT_CACHE_DIR: a->cache_dir = optarg; break;
+        case OPT_SAVE_BUNDLE: a->save_bundle = optarg; break;
+        case OPT_BUNDLE: a->bundle = optarg; break;
         case 'h': return -1;
         default:
             return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
         }
     }
+    if (a->bundle) /* the bundle holds everything: only --at and --json apply */
+        return optind == argc && !a->save_bundle ? 0
+               : kt_cli_usage_error(argv[0], "--bundle FILE replaces QUOTE (and --save-bundle)");
     if (optind + 1 != argc)
         return kt_cli_usage_error(argv[0], optind >= argc ? "a QUOTE file is required"
                                                           : "only one QUOTE file may be given");
@@ -333,20 +349,33 @@ static int run(int argc, char **argv) {
         return kt_cli_help(&kt_cli_cmd_verify);
     if (rc != 0)
         return rc;
+    if (a.bundle)
+        return kt_cli_bundle_verify(argv[0], a.bundle, a.at, a.json);
     kt_error err = {0};
     verify_inputs in;
     memset(&in, 0, sizeof in);
     kt_status st = build_inputs(&a, &in, &err);
+    kt_bundle_recorder *rec = NULL;
+    if (st == KT_OK && a.save_bundle)
+        st = kt_cli_bundle_prepare(&rec, &in.opts, &err);
     if (st != KT_OK) {
+        kt_bundle_recorder_free(&rec);
         free_inputs(&in);
         return kt_cli_fail(argv[0], &err);
     }
     kt_verdict *verdict = malloc(sizeof *verdict);
     if (!verdict) {
+        kt_bundle_recorder_free(&rec);
         free_inputs(&in);
         return kt_cli_fail(argv[0], &(kt_error){KT_E_NOMEM, "out of memory"});
     }
     st = kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
+    kt_error berr = {0};
+    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.opts,
+                                                       a.trust_roots, a.trust_root_count,
+                                                       a.expect_launch, verdict, &berr)
+                                  : KT_OK;
+    kt_bundle_recorder_free(&rec);
     /* What the KDS source could not do but did not fail on (a stale cache entry,
      * a CRL it could not fetch, every URL an offline run was missing). */
     for (size_t i = 0; in.kds && i < kt_kds_warning_count(in.kds); i++)
@@ -365,6 +394,8 @@ static int run(int argc, char **argv) {
     free_inputs(&in);
     if (rst != KT_OK)
         return kt_cli_fail(argv[0], &rerr);
+    if (bst != KT_OK)
+        return kt_cli_fail(argv[0], &berr); /* the verdict is printed; the bundle is not there */
     if (st != KT_OK && kt_status_category_of(st) != KT_CAT_VERIFY)
         return kt_cli_fail(argv[0], &err); /* bad input or platform: say so on stderr too */
     return kt_cli_exit_code(st);

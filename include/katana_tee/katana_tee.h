@@ -17,6 +17,7 @@
 #include "katana_tee/sim.h"
 #include "katana_tee/verify.h"
 #include "katana_tee/kds.h"
+#include "katana_tee/bundle.h"
 #include "katana_tee/measure.h"
 
 #endif
