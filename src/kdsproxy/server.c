@@ -56,6 +56,12 @@ void kt_kdsproxy_log(const kt_kdsproxy *p, kt_kdsproxy_log_level level, const ch
     p->o.log(p->o.log_ctx, level, event, fields);
 }
 
+/* Per request: the raw target (from the URI callback) and whether the first call passed. */
+typedef struct request_ctx {
+    bool started;
+    char target[];
+} request_ctx;
+
 /* ---- answers ----------------------------------------------------------------------- */
 
 static void count_status(kt_kdsproxy *p, unsigned code) {
@@ -181,9 +187,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     (void)upload_data;
     kt_kdsproxy *p = cls;
-    const char *target = *con_cls ? (const char *)*con_cls : "";
+    request_ctx *rq = *con_cls;
+    const char *target = rq ? rq->target : "";
     if (*upload_data_size) {
-        *upload_data_size = 0; /* a body on a GET: ignored (the answer is already queued) */
+        *upload_data_size = 0; /* a body: read and dropped (only GET and HEAD are answered) */
+        return MHD_YES;
+    }
+    if (rq && !rq->started) {
+        /* Answer on the next call: a response queued on the first call, before the
+         * (empty) body is read, makes libmicrohttpd close the connection (no keep-alive). */
+        rq->started = true;
         return MHD_YES;
     }
     uint64_t t0 = kt_kdsproxy_mono_us();
@@ -243,12 +256,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     (void)cls;
     (void)c;
     size_t n = strnlen(uri, KT_KDSPROXY_MAX_TARGET + 1);
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, uri, n);
-        s[n] = '\0';
+    request_ctx *rq = malloc(sizeof *rq + n + 1);
+    if (rq) {
+        rq->started = false;
+        memcpy(rq->target, uri, n);
+        rq->target[n] = '\0';
     }
-    return s;
+    return rq;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -378,8 +392,7 @@ kt_status kt_kdsproxy_start(const kt_kdsproxy_opts *opts, kt_kdsproxy **out, kt_
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
         p->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, p->o.per_client_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, p->o.read_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-        p, MHD_OPTION_NOTIFY_COMPLETED, on_completed, p, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)32 * 1024, MHD_OPTION_END);
+        p, MHD_OPTION_NOTIFY_COMPLETED, on_completed, p, MHD_OPTION_END);
     p->starting = false;
     if (!p->mhd) {
         kt_fail(err, KT_E_IO, "cannot listen on %s: %s", p->listen,
