@@ -282,7 +282,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
     if (p->starting)
-        snprintf(p->start_error, sizeof p->start_error, "%s", text);
+        snprintf(p->start_error, sizeof p->start_error, "%.200s", text);
     kt_kdsproxy_log(p, KT_KDSPROXY_LOG_WARN, "http", "message=%s",
                     kt_kdsproxy_quote(text, q, sizeof q));
 }
