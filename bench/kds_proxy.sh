@@ -84,7 +84,7 @@ wrk_run "python3 -m http.server (static)" "http://127.0.0.1:$SPORT/vcek.der"
 
 # a long run: RSS must stay flat
 rss0=$(rss_kb "$PPID_" VmRSS)
-secs=$(python3 -c "import math,sys; print(max(10, math.ceil(int(sys.argv[1]) / max(1.0, float(sys.argv[2])))))" \
+secs=$(python3 -c "import math,sys; print(max(10, math.ceil(int(sys.argv[1]) / max(1.0, 0.7 * float(sys.argv[2])))))" \
     "$LONG_REQS" "$PROXY_RPS")
 wrk_run "kds-proxy VCEK, long run" "$PROXY$VCEK" "$secs"
 rss1=$(rss_kb "$PPID_" VmRSS)
