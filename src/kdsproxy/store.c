@@ -249,7 +249,7 @@ static void fly(kt_kdsproxy *p, const kt_kds_object *obj, const kt_kdsproxy_entr
         r->len = flen;
         r->expires = fexp;
         r->refresh_at = refresh_time(obj->kind, fexp);
-        if (r->refresh_at != 0 && r->refresh_at < now + KT_KDSPROXY_STALE_RETRY_S)
+        if (r->refresh_at != 0 && r->refresh_at <= now)
             r->refresh_at = now + KT_KDSPROXY_STALE_RETRY_S; /* KDS itself is behind: ask later */
         r->source = "upstream";
         r->outcome = KT_OUT_OBJECT;

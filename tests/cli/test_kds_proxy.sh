@@ -15,7 +15,8 @@ T=$(mktemp -d)
 FAKE_PID=
 PROXY_PID=
 stop_pid() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
-cleanup() { stop_pid "$PROXY_PID"; stop_pid "$FAKE_PID"; rm -rf "$T"; }
+UP2_PID=
+cleanup() { stop_pid "$PROXY_PID"; stop_pid "$FAKE_PID"; stop_pid "$UP2_PID"; rm -rf "$T"; }
 trap cleanup EXIT
 
 pass=0
@@ -214,6 +215,44 @@ check "offline with the warm cache: chain served" [ "$(status /vcek/v1/Genoa/cer
     --skip-report-data --at 2026-07-01 > "$T/off.out" 2>&1 && off_rc=0 || off_rc=$?
 check "offline proxy, warm cache: verification valid" [ "$off_rc" = 0 ]
 stop_pid "$PROXY_PID"; PROXY_PID=
+
+# ---- a CRL is refreshed before its nextUpdate (a second upstream: files over http.server) ----
+# A CRL issued by the simulator's ARK-Milan, due 1 h 8 s from now: the proxy refreshes it an
+# hour before nextUpdate, i.e. about 8 s after fetching it, and serves it as fresh meanwhile.
+"$KT_BIN" sim init "$T/sim" > /dev/null
+mkdir -p "$T/ca" "$T/up2/vcek/v1/Milan"
+touch "$T/ca/index.txt"; echo 01 > "$T/ca/crlnumber"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s/ca/index.txt\ncrlnumber = %s/ca/crlnumber\ndefault_md = sha384\n' "$T" "$T" > "$T/ca/ca.cnf"
+make_crl() { # make_crl OUT.der: a new CRL (next number) due in 3608 s
+    openssl ca -config "$T/ca/ca.cnf" -gencrl -keyfile "$T/sim/ark.key" -cert "$T/sim/ark.pem" \
+        -crlsec 3608 -out "$T/ca/crl.pem" 2>/dev/null
+    openssl crl -in "$T/ca/crl.pem" -outform der -out "$1"
+}
+make_crl "$T/crl-a.der"
+cp "$T/crl-a.der" "$T/up2/vcek/v1/Milan/crl"
+python3 -u -m http.server --bind 127.0.0.1 0 --directory "$T/up2" > "$T/up2.out" 2> "$T/up2.log" &
+UP2_PID=$!
+for _ in $(seq 100); do grep -q 'port' "$T/up2.out" 2>/dev/null && break; sleep 0.1; done
+UP2="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/up2.out" | head -1)"
+up2_count() { grep -c 'GET /vcek/v1/Milan/crl' "$T/up2.log" || true; }
+start_proxy --upstream "$UP2" --cache-dir "$T/pcache3"
+curl -s -D "$T/h" -o "$T/got.der" "$PROXY/vcek/v1/Milan/crl"
+check "fresh CRL: fetched once" [ "$(up2_count)" = 1 ]
+check "fresh CRL: the bytes upstream sent" cmp -s "$T/got.der" "$T/crl-a.der"
+check "fresh CRL: cacheable for at most an hour, not marked stale" \
+    bash -c "grep -qi '^Cache-Control: public, max-age=[0-9]' $T/h && ! grep -qi '^Warning:' $T/h"
+make_crl "$T/crl-b.der"
+cp "$T/crl-b.der" "$T/up2/vcek/v1/Milan/crl.tmp" && mv "$T/up2/vcek/v1/Milan/crl.tmp" "$T/up2/vcek/v1/Milan/crl"
+curl -s -o "$T/got.der" "$PROXY/vcek/v1/Milan/crl"
+check "before the refresh time: served from memory, no upstream call" [ "$(up2_count)" = 1 ]
+check "... the first CRL" cmp -s "$T/got.der" "$T/crl-a.der"
+sleep 9
+curl -s -D "$T/h" -o "$T/got.der" "$PROXY/vcek/v1/Milan/crl"
+check "an hour before nextUpdate: refreshed upstream" [ "$(up2_count)" = 2 ]
+check "... and the new CRL is served" cmp -s "$T/got.der" "$T/crl-b.der"
+check "... as fresh" bash -c "! grep -qi '^Warning:' $T/h"
+stop_pid "$PROXY_PID"; PROXY_PID=
+stop_pid "$UP2_PID"; UP2_PID=
 
 # ---- bad usage ---------------------------------------------------------------------------
 set +e
