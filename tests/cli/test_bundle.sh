@@ -204,14 +204,29 @@ check "show --bundle: verdict" grep -q '^verdict: VALID (trust: amd)' "$T/out"
 run "$KT_BIN" show --bundle "$T/nonexistent.bundle"
 check "show --bundle missing file: exit 3" [ "$rc" = 3 ]
 
-# the schema in docs validates a real bundle (when python3-jsonschema is installed)
-if python3 -c 'import jsonschema' 2>/dev/null; then
-    check "docs/bundle.schema.json validates the bundle" python3 -c '
+# the schema in docs validates real bundles (python3-jsonschema, scripts/install-deps)
+run "$KT_BIN" verify "$FIX/milan-v2-virtee/report.bin" --ark "$ROOTS/milan_ark.der" --ask "$ROOTS/milan_ask.der" \
+    --vcek "$FIX/milan-v2-virtee/vcek.der" --product milan --state-root 0x1 --block-hash 0x2 \
+    --at 2026-07-01 --save-bundle "$T/state.bundle"
+check "state-mode bundle written (verdict INVALID: another state)" [ "$rc" = 1 ] && [ -s "$T/state.bundle" ]
+run "$KT_BIN" verify --bundle "$T/state.bundle"
+check "state-mode bundle: the same verdict (INVALID)" grep -q 'the same verdict (INVALID)' "$T/out"
+check "docs/bundle.schema.json is a valid 2020-12 schema and validates the bundles" python3 -c '
 import json, sys, jsonschema
-jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$B" "$KT_SRC/docs/bundle.schema.json"
-else
-    check "docs/bundle.schema.json is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$KT_SRC/docs/bundle.schema.json"
-fi
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+for f in sys.argv[2:]:
+    jsonschema.Draft202012Validator(schema).validate(json.load(open(f)))' \
+    "$KT_SRC/docs/bundle.schema.json" "$B" "$T/rd.bundle" "$T/state.bundle" "$T/milan-vlek-v3-aws-constellation.bundle" \
+    "$T/genoa-v3-tsm-veraison.bundle"
+check "the schema refuses a bundle with an unknown member" python3 -c '
+import json, sys, jsonschema
+d = json.load(open(sys.argv[2])); d["extra"] = 1
+try:
+    jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(d)
+    sys.exit(1)
+except jsonschema.ValidationError:
+    pass' "$KT_SRC/docs/bundle.schema.json" "$B"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
