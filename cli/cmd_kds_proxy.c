@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "log_line.h"
 #include "kdsproxy/proxy.h"
 
 static int run(int argc, char **argv);
@@ -47,23 +47,10 @@ const kt_cli_command kt_cli_cmd_kds_proxy = {
     run,
 };
 
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
 static void log_stderr(void *ctx, kt_kdsproxy_log_level level, const char *event,
                        const char *fields) {
     (void)ctx;
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    pthread_mutex_lock(&log_mu);
-    fprintf(stderr, "ts=%s.%03ldZ level=%s event=%s%s%s\n", when, ts.tv_nsec / 1000000,
-            names[level], event, fields[0] ? " " : "", fields);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_mu);
+    kt_cli_log_line((int)level, event, fields);
 }
 
 static int run(int argc, char **argv) {

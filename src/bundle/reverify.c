@@ -4,7 +4,6 @@
  * cache — and comparing the verdict with the one recorded. Also the
  * human description of a bundle (show --bundle).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "bundle/bundle_internal.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/report.h"
+#include "util/buf_fmt.h"
 #include "util/error.h"
 #include "x509/x509util.h"
 
@@ -86,34 +86,10 @@ kt_status kt_bundle_reverify(const kt_bundle *b, const time_t *at, kt_verdict *v
 
 /* ---- describe --------------------------------------------------------------------------- */
 
-typedef struct out_text {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} out_text;
+#define DESCRIBE_MAX ((size_t)1024 * 1024)
+#define put kt_buf_appendf
 
-static void put(out_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out_text *t, const char *fmt, ...) {
-    while (!t->oom) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        char *nb = n < 0 ? NULL : realloc(t->buf, t->cap * 2 + (size_t)n);
-        if (!nb) {
-            t->oom = true;
-            return;
-        }
-        t->buf = nb;
-        t->cap = t->cap * 2 + (size_t)n;
-    }
-}
-
-static void describe_cert(out_text *t, kt_cert_role role, const uint8_t *der, size_t len) {
+static bool describe_cert(kt_buf *t, kt_cert_role role, const uint8_t *der, size_t len) {
     uint8_t md[32];
     unsigned mdlen = 0;
     char fp[65] = "?";
@@ -130,10 +106,10 @@ static void describe_cert(out_text *t, kt_cert_role role, const uint8_t *der, si
             kt_format_time(nu, next);
         if (crl)
             kt_x509_name_cn(X509_CRL_get_issuer(crl), name, sizeof name);
-        put(t, "  %-5s issuer CN=%s, next update %s, %zu bytes, sha256 %s\n", "CRL", name, next,
-            len, fp);
+        bool ok = put(t, "  %-5s issuer CN=%s, next update %s, %zu bytes, sha256 %s\n", "CRL",
+                      name, next, len, fp);
         X509_CRL_free(crl);
-        return;
+        return ok;
     }
     X509 *x = d2i_X509(NULL, &p, (long)len);
     char na[32] = "?";
@@ -143,82 +119,85 @@ static void describe_cert(out_text *t, kt_cert_role role, const uint8_t *der, si
         if (kt_x509_validity(x, &nb, &naft))
             kt_format_time(naft, na);
     }
-    put(t, "  %-5s CN=%s, valid until %s, %zu bytes, sha256 %s\n", kt_cert_role_name(role), name,
-        na, len, fp);
+    bool ok = put(t, "  %-5s CN=%s, valid until %s, %zu bytes, sha256 %s\n",
+                  kt_cert_role_name(role), name, na, len, fp);
     X509_free(x);
+    return ok;
 }
 
 kt_status kt_bundle_describe(const kt_bundle *b, char **out, kt_error *err) {
     if (!b || !out)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_bundle_describe: bad argument");
     *out = NULL;
-    out_text t = {malloc(4096), 0, 4096, false};
-    if (!t.buf)
-        return kt_fail_oom(err);
+    kt_buf t;
+    kt_buf_init(&t, DESCRIBE_MAX);
+    bool ok = true;
     char when[32];
     kt_format_time(b->at, when);
-    put(&t, "katana-tee verification bundle, version %d (written by katana-tee %s)\n",
+    ok = ok && put(&t, "katana-tee verification bundle, version %d (written by katana-tee %s)\n",
         KT_BUNDLE_VERSION, b->version);
-    put(&t, "verification time: %s\n", when);
-    put(&t, "verdict: %s (trust: %s)\n", b->valid ? "VALID" : "INVALID",
+    ok = ok && put(&t, "verification time: %s\n", when);
+    ok = ok && put(&t, "verdict: %s (trust: %s)\n", b->valid ? "VALID" : "INVALID",
         kt_bundle_trust_name(b->trust));
     kt_report r;
     kt_report_parse_opts po = {true, b->product_hint};
     if (kt_report_parse_ex(b->report, KT_REPORT_SIZE, &po, &r, NULL, NULL) == KT_OK) {
         char m[97];
         kt_hex_encode(r.measurement, 48, m);
-        put(&t, "quote: SEV-SNP report version %u, %s, signed by %s; measurement %s\n",
+        ok = ok && put(&t, "quote: SEV-SNP report version %u, %s, signed by %s; measurement %s\n",
             (unsigned)r.version, kt_product_name(r.product != KT_PRODUCT_UNKNOWN ? r.product
                                                                                 : b->product_hint),
             r.signing_key == KT_SIGNING_KEY_VLEK ? "VLEK" : "VCEK", m);
     }
     if (b->table_len)
-        put(&t, "certificate table: %zu bytes (%s)\n", b->table_len,
+        ok = ok && put(&t, "certificate table: %zu bytes (%s)\n", b->table_len,
             b->use_quote_certs ? "used" : "ignored");
     switch (b->expect) {
     case KT_EXPECT_STATE: {
         char sr[KT_FELT_HEX_MAX], bh[KT_FELT_HEX_MAX];
         kt_felt_to_hex(&b->state_root, sr);
         kt_felt_to_hex(&b->block_hash, bh);
-        put(&t, "expected: state root %s, block hash %s\n", sr, bh);
+        ok = ok && put(&t, "expected: state root %s, block hash %s\n", sr, bh);
         break;
     }
     case KT_EXPECT_REPORT_DATA: {
         char rd[129];
         kt_hex_encode(b->report_data, 64, rd);
-        put(&t, "expected: report data %s\n", rd);
+        ok = ok && put(&t, "expected: report data %s\n", rd);
         break;
     }
-    case KT_EXPECT_SKIP: put(&t, "expected: nothing (report data check skipped by name)\n"); break;
-    default: put(&t, "expected: nothing given\n"); break;
+    case KT_EXPECT_SKIP:
+        ok = ok && put(&t, "expected: nothing (report data check skipped by name)\n");
+        break;
+    default: ok = ok && put(&t, "expected: nothing given\n"); break;
     }
     json_t *pj = kt_bundle_policy_json(&b->policy);
     char *ptext = pj ? json_dumps(pj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    put(&t, "policy: %s\n", ptext ? ptext : "?");
+    ok = ok && put(&t, "policy: %s\n", ptext ? ptext : "?");
     free(ptext);
     json_decref(pj);
     if (b->launch) {
         char *l = json_dumps(b->launch, JSON_COMPACT | JSON_SORT_KEYS);
-        put(&t, "launch description: %s\n", l ? l : "?");
+        ok = ok && put(&t, "launch description: %s\n", l ? l : "?");
         free(l);
     }
-    put(&t, "certificates and CRLs used:\n");
+    ok = ok && put(&t, "certificates and CRLs used:\n");
     for (int role = KT_ROLE_ARK; role <= KT_ROLE_CRL; role++) {
         size_t len = 0;
         const uint8_t *der = kt_certs_der(b->certs, (kt_cert_role)role, &len);
         if (der)
-            describe_cert(&t, (kt_cert_role)role, der, len);
+            ok = ok && describe_cert(&t, (kt_cert_role)role, der, len);
     }
     for (size_t i = 0; i < b->root_count; i++)
-        put(&t, "caller-trusted root: %s (%zu bytes)\n", b->root_label[i], b->root_len[i]);
-    put(&t, "checks:\n");
+        ok = ok && put(&t, "caller-trusted root: %s (%zu bytes)\n", b->root_label[i], b->root_len[i]);
+    ok = ok && put(&t, "checks:\n");
     for (int i = 0; i < KT_CHECK_COUNT; i++)
-        put(&t, "  %-8s %-13s %s\n", kt_check_result_name(b->results[i]),
+        ok = ok && put(&t, "  %-8s %-13s %s\n", kt_check_result_name(b->results[i]),
             kt_check_name((kt_check_id)i), b->statuses[i]);
-    if (t.oom) {
-        free(t.buf);
+    if (!ok || !kt_buf_terminate(&t)) {
+        kt_buf_free(&t);
         return kt_fail_oom(err);
     }
-    *out = t.buf;
+    *out = (char *)t.data;
     return KT_OK;
 }
