@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "katana_tee/kds.h"
@@ -26,21 +27,20 @@ void kt_kdsproxy_opts_init(kt_kdsproxy_opts *o) {
 }
 
 const char *kt_kdsproxy_quote(const char *in, char *out, size_t cap) {
-    size_t j = 0;
-    out[j++] = '"';
-    for (const char *s = in; *s && j + 6 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[j++] = '\\';
-            out[j++] = (char)c;
-        } else if (c < 0x20 || c >= 0x7f) {
-            j += (size_t)snprintf(out + j, cap - j, "\\x%02x", c);
-        } else {
-            out[j++] = (char)c;
-        }
+    /* A JSON string (jansson's escaping, ASCII only): valid in logs and in /health alike. */
+    json_t *j = json_string(in);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+    json_decref(j);
+    snprintf(out, cap, "%s", text ? text : "\"(not UTF-8)\"");
+    size_t n = strlen(out);
+    if (text && n + 1 == cap && n >= 2) { /* cut short: keep it a closed string */
+        size_t k = n - 1;
+        while (k > 1 && out[k - 1] == '\\')
+            k--; /* never end inside an escape */
+        out[k] = '"';
+        out[k + 1] = '\0';
     }
-    out[j++] = '"';
-    out[j] = '\0';
+    free(text);
     return out;
 }
 
@@ -164,19 +164,13 @@ static char *health_json(kt_kdsproxy *p) {
     pthread_mutex_lock(&p->store.mu);
     size_t objects = p->store.count;
     pthread_mutex_unlock(&p->store.mu);
-    char up[1100], dir[8300];
-    size_t cap = sizeof up + sizeof dir + 256;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    /* JSON strings: the quoting of log values is also valid JSON for these ASCII paths */
-    snprintf(s, cap,
-             "{\"status\":\"ok\",\"offline\":%s,\"upstream\":%s,\"cache_dir\":%s,"
-             "\"uptime_s\":%lld,\"cache_objects\":%zu}\n",
-             p->o.offline ? "true" : "false", kt_kdsproxy_quote(p->upstream, up, sizeof up),
-             kt_kdsproxy_quote(p->cache_dir, dir, sizeof dir),
-             (long long)(time(NULL) - p->started), objects);
-    return s;
+    json_t *o = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I}", "status", "ok", "offline",
+                          (int)p->o.offline, "upstream", p->upstream, "cache_dir", p->cache_dir,
+                          "uptime_s", (json_int_t)(time(NULL) - p->started), "cache_objects",
+                          (json_int_t)objects);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return text; /* NULL when out of memory (or a cache path that is not UTF-8) */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
