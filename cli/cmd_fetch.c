@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "fetch_prefetch.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
@@ -20,7 +21,8 @@ const kt_cli_command kt_cli_cmd_fetch = {
     "fetch a VCEK, the AMD certificate chain or a CRL from AMD KDS (with a cache)",
     "usage: katana-tee fetch vcek QUOTE [--product P] [options]\n"
     "       katana-tee fetch chain --product P [--vlek] [options]\n"
-    "       katana-tee fetch crl --product P [--vlek] [options]\n\n"
+    "       katana-tee fetch crl --product P [--vlek] [options]\n"
+    "       katana-tee fetch --prefetch FILE [--product P] [options]\n\n"
     "Gets certificates from AMD's Key Distribution Service, or from the local cache\n"
     "when they are there, checks that each is the object asked for (the VCEK of the\n"
     "quote's chip at its REPORTED_TCB; SEV-/ARK-<product> certificates; a CRL issued\n"
@@ -34,6 +36,10 @@ const kt_cli_command kt_cli_cmd_fetch = {
     "  --product P     milan, genoa or turin (required for chain and crl; for vcek only\n"
     "                  when the report is version 2, which does not name its product)\n"
     "  --vlek          the VLEK hierarchy (ASVK chain, VLEK CRL)\n"
+    "  --prefetch FILE warm the cache: FILE lists quote files, one per line (# comments;\n"
+    "                  relative to FILE's folder); each one's VCEK, chain and CRL are\n"
+    "                  fetched once. With --kds-url pointing at a kds-proxy this warms\n"
+    "                  the proxy's cache too (add --no-cache to warm only the proxy)\n"
     "  --out DIR       folder to write into (created if missing; default: .)\n"
     "  --kds-url URL   KDS base URL (default: $KATANA_TEE_KDS_URL, else\n"
     "                  https://kdsintf.amd.com)\n"
@@ -136,7 +142,7 @@ static void print_warnings(const kt_kds_client *c) {
 
 static int run(int argc, char **argv) {
     enum { OPT_PRODUCT = 1, OPT_VLEK, OPT_OUT, OPT_URL, OPT_CACHE, OPT_OFFLINE, OPT_NO_CACHE,
-           OPT_TIMEOUT, OPT_RETRIES };
+           OPT_TIMEOUT, OPT_RETRIES, OPT_PREFETCH };
     static const struct option longopts[] = {
         {"product", required_argument, NULL, OPT_PRODUCT},
         {"vlek", no_argument, NULL, OPT_VLEK},
@@ -147,11 +153,12 @@ static int run(int argc, char **argv) {
         {"no-cache", no_argument, NULL, OPT_NO_CACHE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"retries", required_argument, NULL, OPT_RETRIES},
+        {"prefetch", required_argument, NULL, OPT_PREFETCH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *product_text = NULL, *out_dir = ".", *url = NULL, *cache_dir = NULL;
-    const char *timeout_text = NULL, *retries_text = NULL;
+    const char *timeout_text = NULL, *retries_text = NULL, *prefetch_list = NULL;
     bool vlek = false, offline = false, no_cache = false;
     int c;
     optind = 0;
@@ -168,18 +175,21 @@ static int run(int argc, char **argv) {
         case OPT_NO_CACHE: no_cache = true; break;
         case OPT_TIMEOUT: timeout_text = optarg; break;
         case OPT_RETRIES: retries_text = optarg; break;
+        case OPT_PREFETCH: prefetch_list = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_fetch);
         default:
             return kt_cli_bad_option(argv[0], argv);
         }
     }
-    if (optind >= argc)
+    if (prefetch_list && (optind < argc || vlek || strcmp(out_dir, ".") != 0))
+        return kt_cli_usage_error(argv[0], "--prefetch FILE takes no object, --vlek or --out");
+    if (!prefetch_list && optind >= argc)
         return kt_cli_usage_error(argv[0], "say what to fetch: vcek, chain or crl");
-    const char *what = argv[optind++];
+    const char *what = prefetch_list ? "prefetch" : argv[optind++];
     bool is_vcek = strcmp(what, "vcek") == 0;
     bool is_chain = strcmp(what, "chain") == 0;
     bool is_crl = strcmp(what, "crl") == 0;
-    if (!is_vcek && !is_chain && !is_crl)
+    if (!is_vcek && !is_chain && !is_crl && !prefetch_list)
         return kt_cli_usage_error(argv[0], "unknown object '%s' (vcek, chain or crl)", what);
     const char *quote_path = NULL;
     if (is_vcek) {
@@ -197,7 +207,7 @@ static int run(int argc, char **argv) {
     kt_product product = KT_PRODUCT_UNKNOWN;
     if (product_text && kt_product_parse(product_text, &product, &err) != KT_OK)
         return kt_cli_usage_error(argv[0], "--product: %s", err.message);
-    if (!is_vcek && product == KT_PRODUCT_UNKNOWN)
+    if (!is_vcek && !prefetch_list && product == KT_PRODUCT_UNKNOWN)
         return kt_cli_usage_error(argv[0], "--product is required for fetch %s", what);
     if (offline && no_cache)
         return kt_cli_usage_error(argv[0], "--offline with --no-cache leaves nowhere to look");
@@ -224,6 +234,9 @@ static int run(int argc, char **argv) {
     progress_state ps = {0};
     opts.progress = on_progress;
     opts.progress_user = &ps;
+
+    if (prefetch_list)
+        return kt_cli_fetch_prefetch(prefetch_list, &opts, product);
 
     kt_report report;
     if (is_vcek) {

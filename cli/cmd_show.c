@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "azure_cli.h"
+#include "bundle_cli.h"
 #include "cli.h"
 #include "katana_tee/hex.h"
 #include "katana_tee/quote.h"
@@ -23,7 +24,8 @@ static int run(int argc, char **argv);
 const kt_cli_command kt_cli_cmd_show = {
     "show",
     "decode a quote (SEV-SNP report, certificate table, mock) and print it",
-    "usage: katana-tee show QUOTE [--json] [--product P] [--lenient] [--export-certs DIR]\n\n"
+    "usage: katana-tee show QUOTE [--json] [--product P] [--lenient] [--export-certs DIR]\n"
+    "       katana-tee show --bundle FILE   (what a verification bundle holds)\n\n"
     "Reads QUOTE (a file, or - for standard input) and detects its envelope: a raw\n"
     "1184-byte SEV-SNP report, a report followed by its certificate table, hex text\n"
     "(with or without 0x), the JSON result of tee_generateQuote (or a whole JSON-RPC\n"
@@ -283,6 +285,7 @@ static int run(int argc, char **argv) {
         {"product", required_argument, NULL, 'p'},
         {"lenient", no_argument, NULL, 'l'},
         {"export-certs", required_argument, NULL, 'x'},
+        {"bundle", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -297,6 +300,10 @@ static int run(int argc, char **argv) {
         case 'p': product_text = optarg; break;
         case 'l': lenient = true; break;
         case 'x': export_dir = optarg; break;
+        case 'b':
+            if (optind < argc)
+                return kt_cli_usage_error(argv[0], "--bundle FILE replaces QUOTE");
+            return kt_cli_bundle_show(argv[0], optarg);
         case 'h': return kt_cli_help(&kt_cli_cmd_show);
         default:
             return kt_cli_bad_option(argv[0], argv);

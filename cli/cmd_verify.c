@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle_cli.h"
 #include "cli.h"
 #include "katana_tee/azure.h"
 #include "katana_tee/hex.h"
@@ -76,6 +77,13 @@ const kt_cli_command kt_cli_cmd_verify = {
     "Azure evidence (docs/azure.md):\n"
     "  --tpm-nonce HEX     expected vTPM quote nonce (default: the report data)\n"
     "  --require-tpm-quote fail when the evidence carries no vTPM quote\n"
+    "Bundles (docs/kds.md):\n"
+    "  --save-bundle FILE  also write everything this verification used (quote, expected\n"
+    "                      state, certificates and CRLs, policy, roots, time, verdict) as\n"
+    "                      one canonical JSON document\n"
+    "  --bundle FILE       instead of a QUOTE: re-run the bundle's verification from the\n"
+    "                      bundle alone (no network, no cache), at its time or --at, and\n"
+    "                      say whether the verdict is the same (exit 0: same and valid)\n"
     "  -h, --help          this text\n",
     run,
 };
@@ -97,6 +105,7 @@ typedef struct verify_args {
     kt_cli_v1_opts v1; /* schema v1 options (v1_cli.h) */
     const char *tpm_nonce; /* Azure */
     bool require_tpm_quote;
+    const char *save_bundle, *bundle;
 } verify_args;
 
 enum {
@@ -105,7 +114,7 @@ enum {
     OPT_TRUST_ROOT, OPT_POLICY, OPT_EXPECT_LAUNCH, OPT_AT, OPT_PRODUCT, OPT_ALLOW_MOCK, OPT_JSON,
     OPT_KDS, OPT_OFFLINE, OPT_KDS_URL, OPT_CACHE_DIR, OPT_REQUIRE_CRL, OPT_MEASUREMENT,
     OPT_SCHEMA, OPT_CHAIN_ID, OPT_FEE_TOKEN, OPT_SETTLEMENT, OPT_FOLLOWS, OPT_TPM_NONCE,
-    OPT_REQUIRE_TPM_QUOTE,
+    OPT_REQUIRE_TPM_QUOTE, OPT_SAVE_BUNDLE, OPT_BUNDLE,
 };
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -143,6 +152,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         {"measurement", required_argument, NULL, OPT_MEASUREMENT},
         {"tpm-nonce", required_argument, NULL, OPT_TPM_NONCE},
         {"require-tpm-quote", no_argument, NULL, OPT_REQUIRE_TPM_QUOTE},
+        {"save-bundle", required_argument, NULL, OPT_SAVE_BUNDLE},
+        {"bundle", required_argument, NULL, OPT_BUNDLE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -194,11 +205,16 @@ static int parse_args(int argc, char **argv, verify_args *a) {
             break;
         case OPT_TPM_NONCE: a->tpm_nonce = optarg; break;
         case OPT_REQUIRE_TPM_QUOTE: a->require_tpm_quote = true; break;
+        case OPT_SAVE_BUNDLE: a->save_bundle = optarg; break;
+        case OPT_BUNDLE: a->bundle = optarg; break;
         case 'h': return -1;
         default:
             return kt_cli_bad_option(argv[0], argv);
         }
     }
+    if (a->bundle) /* the bundle holds everything: only --at and --json apply */
+        return optind == argc && !a->save_bundle ? 0
+               : kt_cli_usage_error(argv[0], "--bundle FILE replaces QUOTE (and --save-bundle)");
     if (optind + 1 != argc)
         return kt_cli_usage_error(argv[0], optind >= argc ? "a QUOTE file is required"
                                                           : "only one QUOTE file may be given");
@@ -497,22 +513,35 @@ static int run(int argc, char **argv) {
         return kt_cli_help(&kt_cli_cmd_verify);
     if (rc != 0)
         return rc;
+    if (a.bundle)
+        return kt_cli_bundle_verify(argv[0], a.bundle, a.at, a.json);
     kt_error err = {0};
     verify_inputs in;
     memset(&in, 0, sizeof in);
     kt_status st = build_inputs(&a, &in, &err);
+    kt_bundle_recorder *rec = NULL;
+    if (st == KT_OK && a.save_bundle)
+        st = kt_cli_bundle_prepare(&rec, &in.opts, &err);
     if (st != KT_OK) {
+        kt_bundle_recorder_free(&rec);
         free_inputs(&in);
         return kt_cli_fail(argv[0], &err);
     }
     kt_verdict *verdict = malloc(sizeof *verdict);
     if (!verdict) {
+        kt_bundle_recorder_free(&rec);
         free_inputs(&in);
         return kt_cli_fail(argv[0], &(kt_error){KT_E_NOMEM, "out of memory"});
     }
     st = in.v1.active ? kt_v1_verify(in.verifier, &in.v1.att, in.v1.has_prev ? &in.v1.prev : NULL,
                                      &in.v1.expect, &in.opts, verdict, &err)
                       : kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
+    kt_error berr = {0};
+    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.opts,
+                                                       a.trust_roots, a.trust_root_count,
+                                                       a.expect_launch, verdict, &berr)
+                                  : KT_OK;
+    kt_bundle_recorder_free(&rec);
     /* What the KDS source could not do but did not fail on (a stale cache entry,
      * a CRL it could not fetch, every URL an offline run was missing). */
     for (size_t i = 0; in.kds && i < kt_kds_warning_count(in.kds); i++)
@@ -541,6 +570,8 @@ static int run(int argc, char **argv) {
     free_inputs(&in);
     if (rst != KT_OK)
         return kt_cli_fail(argv[0], &rerr);
+    if (bst != KT_OK)
+        return kt_cli_fail(argv[0], &berr); /* the verdict is printed; the bundle is not there */
     if (outside)
         return kt_cli_fail_text(argv[0], &err); /* bad input or platform: say so on stderr too */
     return rc;

@@ -18,6 +18,7 @@
 #include "katana_tee/attester.h"
 #include "katana_tee/verify.h"
 #include "katana_tee/kds.h"
+#include "katana_tee/bundle.h"
 #include "katana_tee/measure.h"
 #include "katana_tee/azure.h"
 #include "katana_tee/sim_azure.h"

@@ -17,10 +17,10 @@
 #include "katana_tee/hex.h"
 #include "kds/kds_internal.h"
 #include "util/error.h"
-#include "verify/x509util.h"
+#include "x509/x509util.h"
 
 /*
- * Certificates are decoded with the verifier's helpers (verify/x509util.h):
+ * Certificates are decoded with the shared X.509 helpers (x509/x509util.h):
  * one parser of AMD's extensions for the whole library.
  */
 

@@ -95,4 +95,38 @@ typedef struct kt_kds_hooks {
 
 void kt_kds_client_set_hooks(kt_kds_client *client, const kt_kds_hooks *hooks);
 
+/*
+ * Around every HTTP attempt (both may be NULL): `before` runs first (a shared
+ * rate limiter may block there); `after` gets the attempt's status (0: no
+ * answer) and the server's Retry-After in ms (0: none), so a caller can slow
+ * every client down.
+ */
+typedef struct kt_kds_attempt_hooks {
+    void (*before)(void *ctx);
+    void (*after)(void *ctx, long http_status, uint64_t retry_after_ms);
+    void *ctx;
+} kt_kds_attempt_hooks;
+
+void kt_kds_client_set_attempt_hooks(kt_kds_client *client, const kt_kds_attempt_hooks *hooks);
+
+/* ---- one object by itself (the caching proxy, src/kdsproxy) ------------------------ */
+
+/*
+ * The cached copy of an object, checked (kt_kds_check_object), whether or
+ * not it is past its *expires (the caller judges freshness). KT_E_NOT_FOUND
+ * when it is not cached or the entry is corrupt (a warning is recorded).
+ * *bytes is malloc'd (free()).
+ */
+kt_status kt_kds_cache_get(kt_kds_client *client, const kt_kds_object *obj, uint8_t **bytes,
+                           size_t *len, time_t *expires, kt_error *err);
+
+/*
+ * Fetch an object from KDS now (cache not consulted), with the client's
+ * retry policy and checks, and store it in the cache. *http_status receives
+ * the status of the last attempt (0: no answer), so a caller can tell a 404
+ * from a failure. Errors as kt_kds_fetch_vcek.
+ */
+kt_status kt_kds_upstream_get(kt_kds_client *client, const kt_kds_object *obj, uint8_t **bytes,
+                              size_t *len, time_t *expires, long *http_status, kt_error *err);
+
 #endif

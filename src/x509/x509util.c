@@ -1,4 +1,4 @@
-#include "verify/x509util.h"
+#include "x509/x509util.h"
 
 #include <errno.h>
 #include <stdint.h>
