@@ -12,6 +12,7 @@
 #include "katana_tee/verify.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include "verify/internal.h"
 #include "verify/x509util.h"
 
 #define ROLE_SLOTS 7 /* indexed by kt_cert_role; slot 0 (auto) unused */
@@ -82,17 +83,8 @@ static kt_status role_of_cert(X509 *cert, kt_cert_role *role, const char *origin
     if (!kt_x509_subject_cn(cert, cn, sizeof cn))
         return kt_fail(err, KT_E_PARSE, "%s: certificate has no subject common name",
                        origin);
-    if (strncmp(cn, "ARK-", 4) == 0)
-        *role = KT_ROLE_ARK;
-    else if (strncmp(cn, "SEV-VLEK-", 9) == 0)
-        *role = KT_ROLE_ASVK;
-    else if (strcmp(cn, "SEV-VCEK") == 0)
-        *role = KT_ROLE_VCEK;
-    else if (strcmp(cn, "SEV-VLEK") == 0)
-        *role = KT_ROLE_VLEK;
-    else if (strncmp(cn, "SEV-", 4) == 0)
-        *role = KT_ROLE_ASK;
-    else
+    *role = kt_cert_role_of_cn(cn);
+    if (*role == KT_ROLE_AUTO)
         return kt_fail(err, KT_E_PARSE,
                        "%s: certificate CN=%s is not an AMD SEV certificate "
                        "(expected ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK or SEV-VLEK)",

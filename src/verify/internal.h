@@ -157,6 +157,9 @@ void kt_cert_info_line(const kt_cert_info *ci, char *out, size_t cap);
 struct json_t;
 struct json_t *kt_cert_info_json(const kt_cert_info *ci);
 
+/* The role an AMD subject CN names (ARK-*, SEV-*, SEV-VLEK-*, SEV-VCEK, SEV-VLEK), or AUTO. */
+kt_cert_role kt_cert_role_of_cn(const char *cn);
+
 /* Fill a kt_cert_info from a parsed certificate (certinfo.c). */
 void kt_cert_info_of(const X509 *x, kt_cert_info *out);
 
