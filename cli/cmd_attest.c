@@ -128,20 +128,21 @@ static int call_rpc(const char *cmd, const char *url, const char *block, long ti
     char why[400];
     const json_t *res = json_object_get(doc, "result");
     const json_t *e = json_object_get(doc, "error");
+    /* kt_cli_fail: one stderr line, and the JSON error object under --json */
     if (!json_is_object(doc)) {
-        fprintf(stderr, "katana-tee %s: %s answered HTTP %ld without a JSON-RPC response%s%s\n",
-                cmd, shown, resp.status, doc ? "" : ": ", doc ? "" : je.text);
-        rc = KT_EXIT_PLATFORM;
+        kt_fail(&err, KT_E_HTTP, "%.200s answered HTTP %ld without a JSON-RPC response%s%.200s",
+                shown, resp.status, doc ? "" : ": ", doc ? "" : je.text);
+        rc = kt_cli_fail(cmd, &err);
     } else if (e) {
-        fprintf(stderr, "katana-tee %s: %s answered error %" JSON_INTEGER_FORMAT ": %s\n", cmd,
-                shown, json_integer_value(json_object_get(e, "code")),
+        kt_fail(&err, KT_E_HTTP, "%.200s answered error %" JSON_INTEGER_FORMAT ": %.200s", shown,
+                json_integer_value(json_object_get(e, "code")),
                 json_is_string(json_object_get(e, "message"))
                     ? json_string_value(json_object_get(e, "message"))
                     : "(no message)");
-        rc = KT_EXIT_PLATFORM;
+        rc = kt_cli_fail(cmd, &err);
     } else if (!json_is_object(res) || !json_is_string(json_object_get(res, "quote"))) {
-        fprintf(stderr, "katana-tee %s: %s answered without a quote in the result\n", cmd, shown);
-        rc = KT_EXIT_PLATFORM;
+        kt_fail(&err, KT_E_HTTP, "%.200s answered without a quote in the result", shown);
+        rc = kt_cli_fail(cmd, &err);
     } else if (!answer_is_block(block, res, why, sizeof why)) {
         kt_error mismatch = {KT_E_REPORT_DATA, ""};
         kt_fail(&mismatch, KT_E_REPORT_DATA, "%.200s: %s", shown, why);

@@ -6,22 +6,9 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "util/amdname.h"
 #include "util/error.h"
 #include "verify/internal.h"
-
-static kt_cert_role role_of_cn(const char *cn) {
-    if (strncmp(cn, "ARK-", 4) == 0)
-        return KT_ROLE_ARK;
-    if (strncmp(cn, "SEV-VLEK-", 9) == 0)
-        return KT_ROLE_ASVK;
-    if (strcmp(cn, "SEV-VCEK") == 0)
-        return KT_ROLE_VCEK;
-    if (strcmp(cn, "SEV-VLEK") == 0)
-        return KT_ROLE_VLEK;
-    if (strncmp(cn, "SEV-", 4) == 0)
-        return KT_ROLE_ASK;
-    return KT_ROLE_AUTO;
-}
 
 void kt_cert_info_of(const X509 *x, kt_cert_info *out) {
     memset(out, 0, sizeof *out);
@@ -30,7 +17,7 @@ void kt_cert_info_of(const X509 *x, kt_cert_info *out) {
         snprintf(out->subject, sizeof out->subject, "(no common name)");
     if (!kt_x509_name_cn(X509_get_issuer_name(x), out->issuer, sizeof out->issuer))
         snprintf(out->issuer, sizeof out->issuer, "(no common name)");
-    out->role = role_of_cn(out->subject);
+    out->role = kt_cert_role_from_cn(out->subject);
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     char *hex = bn ? BN_bn2hex(bn) : NULL;
     snprintf(out->serial, sizeof out->serial, "%s", hex ? hex : "?");

@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/amdname.h"
 #include "util/fileio.h"
+#include "verify/internal.h"
 #include "verify/x509util.h"
 
 #define ROLE_SLOTS 7 /* indexed by kt_cert_role; slot 0 (auto) unused */

@@ -156,6 +156,7 @@ void kt_check_report_data(const kt_verify_opts *opts, const kt_quote *quote,
 struct json_t;
 struct json_t *kt_cert_info_json(const kt_cert_info *ci);
 
+
 /* Fill a kt_cert_info from a parsed certificate (certinfo.c). */
 void kt_cert_info_of(const X509 *x, kt_cert_info *out);
 
