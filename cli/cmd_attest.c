@@ -13,7 +13,6 @@
 
 static int run(int argc, char **argv);
 
-extern const kt_cli_command kt_cli_cmd_verify;
 
 const kt_cli_command kt_cli_cmd_attest = {
     "attest",
