@@ -105,8 +105,7 @@ static kt_status check_asked(const kt_v1_attestation *att, unsigned long long bl
     return KT_OK;
 }
 
-/* Verify the answer with `katana-tee verify --schema v1`, through a private file. */
-static int run_verify(const char *cmd, kt_cli_attest_v1 *a, const char *result_text) {
+int kt_cli_attest_verify(const char *cmd, const char *result_text, char **argv, int argc) {
     const char *tmpdir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof path, "%s/katana-tee-attest-XXXXXX",
@@ -123,14 +122,19 @@ static int run_verify(const char *cmd, kt_cli_attest_v1 *a, const char *result_t
                 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
         return KT_EXIT_PLATFORM;
     }
-    a->verify_argv[0] = (char *)"verify";
-    a->verify_argv[1] = path;
-    a->verify_argv[a->verify_argc] = (char *)"--schema";
-    a->verify_argv[a->verify_argc + 1] = (char *)"v1";
-    a->verify_argv[a->verify_argc + 2] = NULL;
-    int rc = kt_cli_cmd_verify.run(a->verify_argc + 2, a->verify_argv);
+    argv[0] = (char *)cmd; /* verify's messages then name this command, not "verify" */
+    argv[1] = path;
+    argv[argc] = NULL;
+    int rc = kt_cli_cmd_verify.run(argc, argv);
     unlink(path);
     return rc;
+}
+
+/* Verify the answer with `katana-tee verify --schema v1`. */
+static int run_verify(const char *cmd, kt_cli_attest_v1 *a, const char *result_text) {
+    a->verify_argv[a->verify_argc] = (char *)"--schema";
+    a->verify_argv[a->verify_argc + 1] = (char *)"v1";
+    return kt_cli_attest_verify(cmd, result_text, a->verify_argv, a->verify_argc + 2);
 }
 
 static bool wants_json(const kt_cli_attest_v1 *a) {

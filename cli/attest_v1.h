@@ -19,6 +19,14 @@ typedef struct kt_cli_attest_v1 {
     int verify_argc;
 } kt_cli_attest_v1;
 
+/*
+ * Hand an answer (JSON text) to `katana-tee verify` through a private
+ * temporary file: argv[0] and argv[1] are filled in ("verify", the file),
+ * argv[2..argc) are verify's options, argv[argc] becomes NULL (argv needs
+ * argc + 1 slots). Returns verify's exit code, 3 if the file cannot be written.
+ */
+int kt_cli_attest_verify(const char *cmd, const char *result_text, char **argv, int argc);
+
 /* Run it; returns the exit code (0 valid, 1 invalid, 2 usage, 3 server/network). */
 int kt_cli_attest_v1_run(const char *cmd, kt_cli_attest_v1 *a);
 

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,7 +13,6 @@
 
 static int run(int argc, char **argv);
 
-extern const kt_cli_command kt_cli_cmd_verify;
 
 const kt_cli_command kt_cli_cmd_attest = {
     "attest",
@@ -241,28 +239,8 @@ static int run(int argc, char **argv) {
         return kt_cli_fail(argv[0], &err);
     }
     /* verify reads files: hand it the answer through a private temporary file */
-    const char *tmpdir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/katana-tee-attest-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-    int fd = mkstemp(path);
-    size_t len = strlen(result);
-    bool written = fd >= 0 && write(fd, result, len) == (ssize_t)len;
-    if (fd >= 0)
-        close(fd);
+    rc = kt_cli_attest_verify(argv[0], result, rest, nrest);
     free(result);
-    if (!written) {
-        if (fd >= 0)
-            unlink(path);
-        free(rest);
-        fprintf(stderr, "katana-tee %s: cannot write a temporary file in %s\n", argv[0],
-                tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-        return KT_EXIT_PLATFORM;
-    }
-    rest[0] = argv[0]; /* verify's messages then name this command, not "verify" */
-    rest[1] = path;
-    rest[nrest] = NULL;
-    rc = kt_cli_cmd_verify.run(nrest, rest);
-    unlink(path);
     free(rest);
     return rc;
 }

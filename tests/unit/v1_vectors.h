@@ -10,7 +10,7 @@
 #include "katana_tee/felt.h"
 
 static inline kt_felt v1_felt(const char *s) {
-    kt_felt f;
+    kt_felt f = {{0, 0, 0, 0}};
     kt_error err = {0};
     if (!s || kt_felt_parse(s, strlen(s), &f, "vector felt", &err) != KT_OK)
         fail_msg("bad vector felt %s: %s", s ? s : "(null)", err.message);
