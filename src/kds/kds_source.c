@@ -13,46 +13,48 @@
 #include "kds/kds_client_priv.h"
 #include "util/amdname.h"
 #include "util/error.h"
+#include "x509/x509util.h"
 
 /* ---- certificate sources ---------------------------------------------------------------------- */
 
 #define ROLE_BIT(r) (1u << (unsigned)(r))
 
+typedef struct chain_add {
+    kt_certs *certs;
+    unsigned want;
+    const char *origin;
+} chain_add;
+
+/* Block 0 is the ASK or ASVK (by its CN, already checked), block 1 the ARK. */
+static kt_status add_chain_block(void *ctx, const char *type, const uint8_t *der, size_t len,
+                                 int index, kt_error *err) {
+    (void)type;
+    chain_add *a = ctx;
+    if (index > 1)
+        return KT_OK;
+    kt_cert_role role = KT_ROLE_ARK;
+    if (index == 0) {
+        const unsigned char *p = der;
+        X509 *x = d2i_X509(NULL, &p, (long)len);
+        char cn[64] = "";
+        if (x)
+            kt_x509_subject_cn(x, cn, sizeof cn);
+        X509_free(x);
+        role = kt_cert_role_from_cn(cn) == KT_ROLE_ASVK ? KT_ROLE_ASVK : KT_ROLE_ASK;
+    }
+    if ((a->want & ROLE_BIT(role)) && !kt_certs_has(a->certs, role))
+        return kt_certs_add(a->certs, role, der, len, a->origin, false, err);
+    return KT_OK;
+}
+
 /* Add the chain's certificates whose roles are still wanted (intermediate, ARK). */
 static kt_status add_chain(kt_certs *certs, const uint8_t *pem, size_t len, unsigned want,
                            const char *origin, kt_error *err) {
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (!bio)
-        return kt_fail_oom(err);
-    kt_status st = KT_OK;
-    for (int i = 0; i < 2 && st == KT_OK; i++) {
-        char *name = NULL, *header = NULL;
-        unsigned char *data = NULL;
-        long dlen = 0;
-        if (!PEM_read_bio(bio, &name, &header, &data, &dlen)) {
-            ERR_clear_error();
-            st = kt_fail(err, KT_E_CERT_FORMAT, "%s: chain lost a certificate", origin);
-            break;
-        }
-        /* Already checked: block 0 is the ASK or ASVK (by its CN), block 1 the ARK. */
-        kt_cert_role role = KT_ROLE_ARK;
-        if (i == 0) {
-            const unsigned char *p = data;
-            X509 *x = d2i_X509(NULL, &p, dlen);
-            char cn[64] = "";
-            if (x)
-                X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-                                          (int)sizeof cn);
-            X509_free(x);
-            role = kt_cert_role_from_cn(cn) == KT_ROLE_ASVK ? KT_ROLE_ASVK : KT_ROLE_ASK;
-        }
-        if ((want & ROLE_BIT(role)) && !kt_certs_has(certs, role))
-            st = kt_certs_add(certs, role, data, (size_t)dlen, origin, false, err);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-    }
-    BIO_free(bio);
+    chain_add a = {certs, want, origin};
+    int count = 0;
+    kt_status st = kt_pem_foreach(pem, len, add_chain_block, &a, &count, err);
+    if (st == KT_OK && count < 2)
+        st = kt_fail(err, KT_E_CERT_FORMAT, "%s: chain lost a certificate", origin);
     return st;
 }
 
