@@ -18,5 +18,6 @@
 #include "katana_tee/verify.h"
 #include "katana_tee/kds.h"
 #include "katana_tee/measure.h"
+#include "katana_tee/provenance.h"
 
 #endif
