@@ -141,6 +141,13 @@ both 2 envelope katana-tee t-env4.jsonl --key a.pub
 edit one.jsonl t-env5.jsonl '.signatures[0].sig = 5'
 both 2 envelope katana-tee t-env5.jsonl --key a.pub
 
+# duplicate members: jansson refuses them, the script finds them in jq's streamed form
+sed 's/^{/{"payload":"e30=",/' one.jsonl >t-dupenv.jsonl
+both 2 envelope katana-tee t-dupenv.jsonl --key a.pub
+statement katana-tee | sed 's/^{/{"predicateType":"https:\/\/example.invalid\/p",/' >st-dup.json
+"$KT_BIN" provenance sign --key a.key --statement st-dup.json --out t-dupst.jsonl
+both 2 statement katana-tee t-dupst.jsonl --key a.pub
+
 # --- usage and keys --------------------------------------------------------------------
 rc=0; "$KT_BIN" provenance verify katana-tee one.jsonl --key p384.pub 2>/dev/null || rc=$?
 [ "$rc" = 2 ] && ok || bad "a P-384 key was not refused as input (exit $rc)"
