@@ -74,9 +74,12 @@ static int only_members(json_t *obj, const char *const *allowed, size_t n, const
     return 1;
 }
 
-/* Parse and decode; on failure sets r->reason (envelope or base64). */
-static kt_status envelope_parse(const uint8_t *data, size_t len, envelope *e, kt_prov_result *r,
-                                kt_error *err) {
+/*
+ * Parse and decode; on failure sets r->reason (envelope, payload-type or
+ * base64, in that order). want_type: the payloadType required, or NULL.
+ */
+static kt_status envelope_parse(const uint8_t *data, size_t len, const char *want_type, envelope *e,
+                                kt_prov_result *r, kt_error *err) {
     memset(e, 0, sizeof *e);
     if (len > KT_PROV_ENVELOPE_MAX) {
         kt_fail(err, KT_E_TOO_LARGE, "the envelope is larger than %u bytes", KT_PROV_ENVELOPE_MAX);
@@ -119,6 +122,11 @@ static kt_status envelope_parse(const uint8_t *data, size_t len, envelope *e, kt
     }
     e->payload_type = json_string_value(ptype);
     if (r) r->signatures = (unsigned)n;
+    if (want_type && strcmp(e->payload_type, want_type) != 0) {
+        if (r) r->reason = KT_PROV_PAYLOAD_TYPE;
+        return kt_fail(err, KT_E_POLICY, "payload-type: payloadType is '%.100s', not %s", e->payload_type,
+                       want_type);
+    }
     if (kt_b64_decode(json_string_value(payload), json_string_length(payload), "payload", &e->payload,
                       &e->payload_len, err) != KT_OK)
         return fail_reason(r, KT_PROV_BASE64, KT_E_PARSE, err);
@@ -212,13 +220,8 @@ kt_status kt_prov_verify(const uint8_t *envelope_bytes, size_t envelope_len, con
         if (!keys[i]) st = KT_E_INVALID_ARG;
     }
     if (st != KT_OK) goto out;
-    if ((st = envelope_parse(envelope_bytes, envelope_len, &e, result, err)) != KT_OK) goto out;
-    if (strcmp(e.payload_type, KT_PROV_PAYLOAD_TYPE_URI) != 0) {
-        result->reason = KT_PROV_PAYLOAD_TYPE;
-        st = kt_fail(err, KT_E_POLICY, "payload-type: payloadType is '%.100s', not " KT_PROV_PAYLOAD_TYPE_URI,
-                     e.payload_type);
+    if ((st = envelope_parse(envelope_bytes, envelope_len, KT_PROV_PAYLOAD_TYPE_URI, &e, result, err)) != KT_OK)
         goto out;
-    }
     if ((st = count_signers(&e, keys, policy->n_keys, &result->keys_matched, err)) != KT_OK) goto out;
     if (result->keys_matched == 0) {
         result->reason = KT_PROV_SIGNATURE;
@@ -289,7 +292,7 @@ kt_status kt_prov_sign(const uint8_t *envelope_bytes, size_t envelope_len, const
     const uint8_t *body = statement;
     size_t body_len = statement_len;
     if (envelope_bytes) {
-        if ((st = envelope_parse(envelope_bytes, envelope_len, &e, NULL, err)) != KT_OK) goto out;
+        if ((st = envelope_parse(envelope_bytes, envelope_len, NULL, &e, NULL, err)) != KT_OK) goto out;
         if (e.n_sigs >= KT_PROV_MAX_SIGNATURES) {
             st = kt_fail(err, KT_E_TOO_LARGE, "the envelope already has %zu signatures", e.n_sigs);
             goto out;

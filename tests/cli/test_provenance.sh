@@ -103,6 +103,8 @@ edit one.jsonl t-dup.jsonl '.signatures += .signatures'
 both 1 threshold katana-tee t-dup.jsonl --key a.pub --key b.pub --threshold 2     # one key signing twice counts once
 edit one.jsonl t-ptype.jsonl '.payloadType = "application/json"'
 both 1 payload-type katana-tee t-ptype.jsonl --key a.pub                          # payload type
+edit one.jsonl t-ptype2.jsonl '.payloadType = "text/plain" | .signatures[0].sig = "Zh=="'
+both 1 payload-type katana-tee t-ptype2.jsonl --key a.pub                         # checked before the base64
 signed '.subject[0].digest.sha384 = ("0" * 96)' t-subject.jsonl
 both 1 subject-digest katana-tee t-subject.jsonl --key a.pub                      # signed, wrong SHA-384
 signed '.subject[0].digest = {"sha256": .subject[0].digest.sha256, "sha384": ("ab" * 48)}' t-subject2.jsonl

@@ -302,6 +302,8 @@ static void test_malformed_envelopes(void **state) {
         {"{\"payload\":\"\",\"payloadType\":\"application/vnd.in-toto+json\",\"signatures\":[{\"sig\":\"a-+b\"}]}",
          KT_PROV_BASE64},
         {"{\"payload\":\"\",\"payloadType\":\"text/plain\",\"signatures\":[{\"sig\":\"\"}]}", KT_PROV_PAYLOAD_TYPE},
+        /* the payload type is checked before the base64 (the script's order too) */
+        {"{\"payload\":\"Zh==\",\"payloadType\":\"text/plain\",\"signatures\":[{\"sig\":\"\"}]}", KT_PROV_PAYLOAD_TYPE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         kt_prov_result r;
