@@ -39,6 +39,25 @@ extract "$KT_MHD_DSC" "$R/libmicrohttpd"
 curl_ver=$(sed -n 's/^Version: //p' "$R/sources/$KT_CURL_DSC")
 mhd_ver=$(sed -n 's/^Version: //p' "$R/sources/$KT_MHD_DSC")
 
+# autotools_build NAME DIR LOG LIBDIR JOBS LIBRARY.la INCLUDEDIR CONFIGURE-ARGS...: configure
+# under dash with the shared flags, build only the library, install it, its
+# headers and its pkg-config file into $deps. Logs: $R/LOG-{configure,make,install}.log.
+autotools_build() {
+  local name=$1 dir=$2 logname=$3 libdir=$4 njobs=$5 la=$6 incdir=$7
+  shift 7
+  log "building $name (static)"
+  (
+    cd "$dir"
+    CONFIG_SHELL=/bin/dash /bin/dash ./configure "$@" CC=gcc CFLAGS="$dep_cflags" CPPFLAGS="$dep_cppflags" \
+      LDFLAGS="" LIBS="" AR=ar AR_FLAGS=crD RANLIB="ranlib -D" >"$R/$logname-configure.log" 2>&1 ||
+      { tail -40 "$R/$logname-configure.log" >&2; exit 1; }
+    make -C "$libdir" -j"$njobs" "$la" >"$R/$logname-make.log" 2>&1 || { tail -40 "$R/$logname-make.log" >&2; exit 1; }
+    { make -C "$libdir" install-libLTLIBRARIES && make -C "$incdir" install &&
+      make install-pkgconfigDATA; } >"$R/$logname-install.log" 2>&1 ||
+      { tail -40 "$R/$logname-install.log" >&2; exit 1; }
+  ) || { log "$name build failed (logs in $R; rerun scripts/release with --keep)"; return 1; }
+}
+
 # --- libcurl: HTTP/HTTPS over OpenSSL only, static ---------------------------
 # Debian's libcurl.a needs nghttp2, idn2, rtmp, ssh2, psl, gssapi, ldap, zstd
 # and brotli, several of which ship no static archive, so it cannot be linked
@@ -60,19 +79,7 @@ curl_configure=(
   --without-ngtcp2 --without-nghttp3 --without-quiche --without-msh3 --without-hyper
   --without-libgsasl --without-gssapi --without-zsh-functions-dir --without-fish-functions-dir
 )
-build_curl() {
-  log "building libcurl $curl_ver (static, HTTP/HTTPS with OpenSSL)"
-  (
-    cd "$R/curl"
-    CONFIG_SHELL=/bin/dash /bin/dash ./configure "${curl_configure[@]}" CC=gcc CFLAGS="$dep_cflags" CPPFLAGS="$dep_cppflags" \
-      LDFLAGS="" LIBS="" AR=ar AR_FLAGS=crD RANLIB="ranlib -D" >"$R/curl-configure.log" 2>&1 ||
-      { tail -40 "$R/curl-configure.log" >&2; exit 1; }
-    make -C lib -j"$jobs" libcurl.la >"$R/curl-make.log" 2>&1 || { tail -40 "$R/curl-make.log" >&2; exit 1; }
-    { make -C lib install-libLTLIBRARIES && make -C include install &&
-      make install-pkgconfigDATA; } >"$R/curl-install.log" 2>&1 ||
-      { tail -40 "$R/curl-install.log" >&2; exit 1; }
-  ) || { log "libcurl build failed (logs in $R; rerun scripts/release with --keep)"; return 1; }
-}
+build_curl() { autotools_build "libcurl $curl_ver (HTTP/HTTPS with OpenSSL)" "$R/curl" curl lib "$jobs" libcurl.la include "${curl_configure[@]}"; }
 
 # --- libmicrohttpd: without HTTPS (no gnutls), static --------------------------
 # Debian's libmicrohttpd.a is built with HTTPS support and needs gnutls, gmp,
@@ -84,20 +91,7 @@ mhd_configure=(
   --disable-https --without-gnutls --disable-doc --disable-examples --disable-curl
   --disable-nls --disable-rpath --disable-experimental
 )
-build_mhd() {
-  log "building libmicrohttpd $mhd_ver (static, no HTTPS)"
-  (
-    cd "$R/libmicrohttpd"
-    CONFIG_SHELL=/bin/dash /bin/dash ./configure "${mhd_configure[@]}" CC=gcc CFLAGS="$dep_cflags" CPPFLAGS="$dep_cppflags" \
-      LDFLAGS="" LIBS="" AR=ar AR_FLAGS=crD RANLIB="ranlib -D" >"$R/mhd-configure.log" 2>&1 ||
-      { tail -40 "$R/mhd-configure.log" >&2; exit 1; }
-    make -C src/microhttpd -j1 libmicrohttpd.la >"$R/mhd-make.log" 2>&1 ||
-      { tail -40 "$R/mhd-make.log" >&2; exit 1; }
-    { make -C src/microhttpd install-libLTLIBRARIES && make -C src/include install &&
-      make install-pkgconfigDATA; } >"$R/mhd-install.log" 2>&1 ||
-      { tail -40 "$R/mhd-install.log" >&2; exit 1; }
-  ) || { log "libmicrohttpd build failed (logs in $R; rerun scripts/release with --keep)"; return 1; }
-}
+build_mhd() { autotools_build "libmicrohttpd $mhd_ver (no HTTPS)" "$R/libmicrohttpd" mhd src/microhttpd 1 libmicrohttpd.la src/include "${mhd_configure[@]}"; }
 
 # configure and libtool run under dash (CONFIG_SHELL): measured on curl's
 # configure, half the CPU time of bash (78 s against 150 s).
