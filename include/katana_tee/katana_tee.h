@@ -21,7 +21,6 @@
 #include "katana_tee/bundle.h"
 #include "katana_tee/measure.h"
 #include "katana_tee/azure.h"
-#include "katana_tee/sim_azure.h"
 #include "katana_tee/provenance.h"
 
 #endif

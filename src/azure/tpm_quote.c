@@ -13,28 +13,9 @@
 #include "util/cursor.h"
 #include "util/error.h"
 
-static uint16_t be16(kt_cursor *c) {
-    const uint8_t *p = kt_cursor_take(c, 2);
-    if (!p)
-        return 0;
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(kt_cursor *c) {
-    const uint8_t *p = kt_cursor_take(c, 4);
-    if (!p)
-        return 0;
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(kt_cursor *c) {
-    uint64_t hi = be32(c);
-    return hi << 32 | be32(c);
-}
-
 /* A TPM2B: u16 size then at most `cap` bytes. */
 static bool tpm2b(kt_cursor *c, uint8_t *out, size_t cap, size_t *len) {
-    uint16_t n = be16(c);
+    uint16_t n = kt_cursor_u16be(c);
     if (c->failed || n > cap)
         return false;
     *len = n;
@@ -49,34 +30,36 @@ kt_status kt_tpm_quote_parse(const uint8_t *bytes, size_t len, kt_tpm_quote_info
     if (len > 1024)
         return kt_fail(err, KT_E_TOO_LARGE, "TPM quote is %zu bytes, more than 1024", len);
     kt_cursor c = kt_cursor_init(bytes, len);
-    out->magic = be32(&c);
-    out->type = be16(&c);
+    out->magic = kt_cursor_u32be(&c);
+    out->type = kt_cursor_u16be(&c);
     if (!tpm2b(&c, out->signer_name, sizeof out->signer_name, &out->signer_name_len))
         return kt_fail(err, KT_E_LENGTH, "TPM quote: qualifiedSigner is truncated or too long");
     if (!tpm2b(&c, out->extra_data, sizeof out->extra_data, &out->extra_data_len))
         return kt_fail(err, KT_E_LENGTH, "TPM quote: extraData is truncated or above 64 bytes");
-    out->clock = be64(&c);
-    out->reset_count = be32(&c);
-    out->restart_count = be32(&c);
+    out->clock = kt_cursor_u64be(&c);
+    out->reset_count = kt_cursor_u32be(&c);
+    out->restart_count = kt_cursor_u32be(&c);
     out->safe = kt_cursor_u8(&c);
-    out->firmware_version = be64(&c);
-    uint32_t banks = be32(&c);
+    out->firmware_version = kt_cursor_u64be(&c);
+    uint32_t banks = kt_cursor_u32be(&c);
     if (c.failed)
         return kt_fail(err, KT_E_LENGTH, "TPM quote: truncated before the PCR selection");
     if (banks != 1)
         return kt_fail(err, KT_E_UNSUPPORTED,
                        "TPM quote selects %u PCR banks; exactly one (SHA-256) is supported",
                        (unsigned)banks);
-    out->pcr_hash = be16(&c);
+    out->pcr_hash = kt_cursor_u16be(&c);
     uint8_t select_size = kt_cursor_u8(&c);
     if (select_size > 4)
         return kt_fail(err, KT_E_UNSUPPORTED, "TPM quote: PCR select of %u bytes (at most 4)",
                        select_size);
+    /* pcrSelect is a bitmap, PCR n in bit n % 8 of byte n / 8: little-endian, read as such */
     uint8_t select[4] = {0};
     kt_cursor_read(&c, select, select_size);
     if (select[3] != 0)
         return kt_fail(err, KT_E_UNSUPPORTED, "TPM quote selects PCRs above 23");
-    out->pcr_select = (uint32_t)select[0] | (uint32_t)select[1] << 8 | (uint32_t)select[2] << 16;
+    kt_cursor bitmap = kt_cursor_init(select, sizeof select);
+    out->pcr_select = kt_cursor_u32le(&bitmap);
     if (!tpm2b(&c, out->pcr_digest, sizeof out->pcr_digest, &out->pcr_digest_len))
         return kt_fail(err, KT_E_LENGTH, "TPM quote: pcrDigest is truncated or above 64 bytes");
     if (c.failed)
@@ -104,7 +87,7 @@ kt_status kt_tpm_signature_parse(const uint8_t *bytes, size_t len, bool raw, con
         return KT_OK;
     }
     kt_cursor c = kt_cursor_init(bytes, len);
-    uint16_t alg = be16(&c), hash = be16(&c), n = be16(&c);
+    uint16_t alg = kt_cursor_u16be(&c), hash = kt_cursor_u16be(&c), n = kt_cursor_u16be(&c);
     if (c.failed)
         return kt_fail(err, KT_E_LENGTH, "TPMT_SIGNATURE is %zu bytes: truncated header", len);
     if (alg != KT_TPM_ALG_RSASSA || hash != KT_TPM_ALG_SHA256)

@@ -123,13 +123,18 @@ json_t *kt_bundle_policy_json(const kt_policy *p) {
     json_object_set_new(o, "signer", json_string(p->signer == KT_SIGNER_REQUIRE_VCEK   ? "vcek"
                                                  : p->signer == KT_SIGNER_REQUIRE_VLEK ? "vlek"
                                                                                        : "either"));
-    json_t *ms = json_array();
-    for (size_t i = 0; ms && i < p->measurement_count && i < KT_POLICY_MAX_MEASUREMENTS; i++) {
-        char hex[97];
-        kt_hex_encode(p->measurements[i], 48, hex);
-        json_array_append_new(ms, json_string(hex));
+    /* Lists and bit sets appear only when they constrain something: the policy reader refuses
+     * an empty one (it would constrain nothing), so the bundle must not write one. */
+    if (p->measurement_count) {
+        json_t *ms = json_array();
+        for (size_t i = 0; ms && i < p->measurement_count && i < KT_POLICY_MAX_MEASUREMENTS;
+             i++) {
+            char hex[97];
+            kt_hex_encode(p->measurements[i], 48, hex);
+            json_array_append_new(ms, json_string(hex));
+        }
+        json_object_set_new(o, "measurements", ms);
     }
-    json_object_set_new(o, "measurements", ms);
     if (p->has_host_data)
         set_hex(o, "host_data", p->host_data, 32);
     if (p->has_id_key_digest)
@@ -163,10 +168,24 @@ json_t *kt_bundle_policy_json(const kt_policy *p) {
         json_object_set_new(o, "vmpl", json_integer(p->vmpl_exact));
     if (p->has_vmpl_max)
         json_object_set_new(o, "max_vmpl", json_integer(p->vmpl_max));
-    json_object_set_new(o, "required_platform_info",
-                        json_integer((json_int_t)p->required_platform_bits));
-    json_object_set_new(o, "forbidden_platform_info",
-                        json_integer((json_int_t)p->forbidden_platform_bits));
+    if (p->required_platform_bits)
+        json_object_set_new(o, "required_platform_info",
+                            json_integer((json_int_t)p->required_platform_bits));
+    if (p->forbidden_platform_bits)
+        json_object_set_new(o, "forbidden_platform_info",
+                            json_integer((json_int_t)p->forbidden_platform_bits));
+    if (p->pcr_mask) { /* Azure evidence: pinned vTPM PCR values, as the policy file says them */
+        json_t *pcrs = json_object();
+        for (unsigned i = 0; pcrs && i < 24; i++) {
+            if (!(p->pcr_mask & 1u << i))
+                continue;
+            char key[4], hex[65];
+            snprintf(key, sizeof key, "%u", i);
+            kt_hex_encode(p->pcr_values[i], 32, hex);
+            json_object_set_new(pcrs, key, json_string(hex));
+        }
+        json_object_set_new(o, "pcrs", pcrs);
+    }
     return o;
 }
 

@@ -115,6 +115,31 @@ static inline uint64_t kt_cursor_u64le(kt_cursor *c) {
     return v;
 }
 
+/* Big-endian reads, for the TPM's structures (TPMS_ATTEST and friends). */
+static inline uint16_t kt_cursor_u16be(kt_cursor *c) {
+    const uint8_t *p = kt_cursor_take(c, 2);
+    if (!p)
+        return 0;
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t kt_cursor_u32be(kt_cursor *c) {
+    const uint8_t *p = kt_cursor_take(c, 4);
+    if (!p)
+        return 0;
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t kt_cursor_u64be(kt_cursor *c) {
+    const uint8_t *p = kt_cursor_take(c, 8);
+    if (!p)
+        return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
 /* Move to absolute offset `pos` (fails if beyond the end). */
 static inline bool kt_cursor_seek(kt_cursor *c, size_t pos) {
     if (c->failed || pos > c->len) {

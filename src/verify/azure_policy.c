@@ -11,6 +11,10 @@ kt_status kt_azure_policy_pcrs(json_t *value, kt_policy *policy, kt_error *err) 
     if (!json_is_object(value))
         return kt_fail(err, KT_E_PARSE,
                        "policy: \"pcrs\" must be an object {\"<index 0..23>\": \"<64 hex digits>\"}");
+    if (json_object_size(value) == 0)
+        return kt_fail(err, KT_E_PARSE,
+                       "policy: \"pcrs\" names no PCR: it would constrain nothing (leave the key "
+                       "out)");
     const char *k;
     json_t *v;
     json_object_foreach(value, k, v) {

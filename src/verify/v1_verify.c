@@ -46,6 +46,14 @@ kt_status kt_v1_verify(kt_verifier *verifier, const kt_v1_attestation *att,
         return cst; /* out of memory */
     }
     kt_v1_checks_apply(&checks, verdict);
+    if (vst == KT_E_UNTRUSTED_QUOTE && cst != KT_OK) {
+        /* an accepted mock whose v1 fields fail is a failure, not "untrusted but matching" */
+        verdict->untrusted_mock = false;
+        verdict->valid = false;
+        if (err)
+            *err = cerr;
+        return cst;
+    }
     if (vst != KT_OK) {
         if (err)
             *err = verr;

@@ -240,7 +240,7 @@ set +e
 "$KT_BIN" attest --rpc "$URL" --schema v1 --block 67786 --prev 67785 --event 67786:39 \
     --allow-mock >"$TMP/a.out" 2>&1; rc=$?
 set -e
-expect "attest --schema v1 against serve: valid (mock, untrusted)" 0 "$rc"
+expect "attest --schema v1 against serve: untrusted mock, exit 4" 4 "$rc"
 contains "attest --schema v1: report data is the sharding commitment" "sharding commitment" "$(cat "$TMP/a.out")"
 contains "attest --schema v1: the event proof verifies" "proof verifies" "$(cat "$TMP/a.out")"
 stop_server "$SPID" v1state

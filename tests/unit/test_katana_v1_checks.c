@@ -147,9 +147,9 @@ static void test_v1_verify_mock(void **state) {
     assert_non_null(vd);
     assert_int_not_equal(kt_v1_verify(v, &a, NULL, &exp, &o, vd, &err), KT_OK);
     assert_false(vd->valid);
-    o.allow_mock = true;
-    assert_int_equal(kt_v1_verify(v, &a, NULL, &exp, &o, vd, &err), KT_OK);
-    assert_true(vd->valid && vd->untrusted_mock);
+    o.allow_mock = true; /* accepted as untrusted: its checks run, it is never valid */
+    assert_int_equal(kt_v1_verify(v, &a, NULL, &exp, &o, vd, &err), KT_E_UNTRUSTED_QUOTE);
+    assert_true(!vd->valid && vd->untrusted_mock);
     assert_int_equal(vd->checks[KT_CHECK_CONFIG_HASH].result, KT_RESULT_PASS);
     assert_int_equal(vd->checks[KT_CHECK_REPORT_DATA].result, KT_RESULT_PASS);
     assert_int_equal(vd->checks[KT_CHECK_MESSAGES].result, KT_RESULT_SKIPPED);
