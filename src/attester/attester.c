@@ -99,14 +99,20 @@ const char *const *kt_attester_backends(void) {
     return names;
 }
 
+/* Every name kt_attester_new knows: built-in (compiled in or not), then registered. */
 static void list_backends(char *out, size_t cap) {
     out[0] = '\0';
-    const char *const *names = kt_attester_backends();
-    for (size_t i = 0; names[i]; i++) {
+    for (size_t i = 0; i < BUILTIN_COUNT; i++) {
         if (i)
             strncat(out, ", ", cap - strlen(out) - 1);
-        strncat(out, names[i], cap - strlen(out) - 1);
+        strncat(out, builtins[i].name, cap - strlen(out) - 1);
     }
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < registered_count; i++) {
+        strncat(out, ", ", cap - strlen(out) - 1);
+        strncat(out, registered[i].backend->name, cap - strlen(out) - 1);
+    }
+    pthread_mutex_unlock(&registry_lock);
 }
 
 static kt_status open_builtin(size_t i, const kt_attester_opts *opts, kt_attester *a,
