@@ -28,7 +28,8 @@ static void print_overview(FILE *out) {
     fprintf(out,
             "\n'katana-tee <command> --help' describes a command.\n"
             "exit status: 0 ok/valid, 1 verification failed, 2 bad usage or input,\n"
-            "3 platform or I/O failure.\n");
+            "3 platform or I/O failure, 4 untrusted (verify/attest: a mock quote accepted with\n"
+            "--allow-mock; never valid).\n");
 }
 
 int main(int argc, char **argv) {
