@@ -113,6 +113,34 @@ EOF
 expect "docs/rpc.md /health example matches the server" same "$shape"
 stop_server "$SPID" health
 
+# ---- end to end: the sim attester, a node double, attest verifies it VALID ---------------------
+# A real-format signed quote (the simulator's chip) over the v1 commitment of blocks the node
+# serves; attest asks for (block, prev), checks the answer's block numbers, the chain down to
+# the simulator's root (trusted by name), the v1 report data and config hash, and an event proof
+# in sharding mode, where the report binds the events commitment.
+"$KT_BIN" sim init "$TMP/sim" --product genoa >/dev/null
+load_case "sharding with events"
+start_server e2e --node "$NODE_URL" --attester sim --sim-dir "$TMP/sim" --with-certs \
+    --chain-id "$(cget chain_id)" --fee-token "$(cget fee_token)" --fork-block-number "$(cget fork)"
+e2e_block=$(jget "$C" params.1)
+e2e_prev=$(jget "$C" params.0)
+set +e
+"$KT_BIN" attest --rpc "$URL" --schema v1 --block "$e2e_block" --prev "$e2e_prev" \
+    --event "$e2e_block:0" --chain-id "$(cget chain_id)" --fee-token "$(cget fee_token)" \
+    --trust-root "$TMP/sim/ark.pem" >"$TMP/e2e.out" 2>&1; rc=$?
+set -e
+expect "sim attester behind a node double: attest exit 0 (VALID)" 0 "$rc"
+contains "e2e: verdict VALID" "VALID — SEV-SNP report" "$(cat "$TMP/e2e.out")"
+contains "e2e: config hash checked against the expected chain" "pass     config_hash" "$(cat "$TMP/e2e.out")"
+contains "e2e: the event proof verifies" "proof verifies" "$(cat "$TMP/e2e.out")"
+set +e
+"$KT_BIN" attest --rpc "$URL" --schema v1 --block "$e2e_block" --prev "$e2e_prev" \
+    --chain-id SN_SEPOLIA --trust-root "$TMP/sim/ark.pem" >"$TMP/e2e2.out" 2>&1; rc=$?
+set -e
+expect "e2e: another expected chain fails (exit 1)" 1 "$rc"
+contains "e2e: named at config_hash" "fail     config_hash" "$(cat "$TMP/e2e2.out")"
+stop_server "$SPID" e2e
+
 # ---- getEventProof: byte for byte -------------------------------------------------------------------
 start_server proofs --node "$NODE_URL" --attester mock
 for name in "event proof, single event" "event proof, 3 events, index 1" \
