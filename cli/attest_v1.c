@@ -19,12 +19,14 @@ extern const kt_cli_command kt_cli_cmd_verify;
  * A JSON-RPC error, an HTTP failure or a body that is not a response is a
  * server failure (exit 3), reported on stderr with the server's code.
  */
-static int call(const char *cmd, const char *url, long timeout_ms, const char *method,
-                json_t *params, json_t **result) {
-    *result = NULL;
+int kt_cli_jsonrpc_post(const char *cmd, const char *url, const char *method, json_t *params,
+                        long timeout_ms, size_t max_body, kt_http_response *resp,
+                        char shown[512]) {
     kt_error err = {0};
-    json_t *req = json_pack("{s:s, s:s, s:o, s:i}", "jsonrpc", "2.0", "method", method, "params",
-                            params, "id", 1);
+    memset(resp, 0, sizeof *resp);
+    kt_http_redact_url(url, shown, 512);
+    json_t *req = json_pack("{s:s, s:s, s:o*, s:i}", "jsonrpc", "2.0", "method", method,
+                            "params", params, "id", 1);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -35,27 +37,42 @@ static int call(const char *cmd, const char *url, long timeout_ms, const char *m
                                           "Accept: application/json", NULL};
     kt_http_request r = {.method = "POST", .url = url, .headers = headers,
                          .body = (const uint8_t *)body, .body_len = strlen(body),
-                         .timeout_ms = timeout_ms, .max_body = KT_V1J_MAX_TEXT};
-    kt_http_response resp;
-    kt_status st = kt_http_perform(&r, &resp, &err);
+                         .timeout_ms = timeout_ms, .max_body = max_body};
+    kt_status st = kt_http_perform(&r, resp, &err);
     free(body);
     if (st != KT_OK) {
-        kt_http_response_free(&resp);
+        kt_http_response_free(resp);
         return kt_cli_fail(cmd, &err);
     }
+    return KT_EXIT_OK;
+}
+
+/*
+ * Call a v1 method; *result gets the "result" member. A JSON-RPC error or an answer that is
+ * not JSON-RPC is a server failure (exit 3), printed with kt_cli_fail (JSON under --json).
+ */
+static int call(const char *cmd, const char *url, long timeout_ms, const char *method,
+                json_t *params, json_t **result) {
+    *result = NULL;
+    kt_http_response resp;
     char shown[512];
-    kt_http_redact_url(url, shown, sizeof shown);
+    int rc = kt_cli_jsonrpc_post(cmd, url, method, params, timeout_ms, KT_V1J_MAX_TEXT, &resp,
+                                 shown);
+    if (rc != KT_EXIT_OK)
+        return rc;
+    kt_error err = {0};
     json_t *doc = NULL;
     const json_t *res = NULL;
-    st = kt_v1j_load((const char *)resp.body.data, resp.body.len, method, &doc, &res, &err);
-    int rc = KT_EXIT_OK;
+    kt_status st = kt_v1j_load((const char *)resp.body.data, resp.body.len, method, &doc, &res,
+                               &err);
     if (st == KT_OK && res == doc) {
-        fprintf(stderr, "katana-tee %s: %s answered HTTP %ld without a JSON-RPC response\n", cmd,
-                shown, resp.status);
-        rc = KT_EXIT_PLATFORM;
+        kt_fail(&err, KT_E_HTTP, "%.200s answered HTTP %ld without a JSON-RPC response", shown,
+                resp.status);
+        rc = kt_cli_fail(cmd, &err);
     } else if (st != KT_OK) {
-        fprintf(stderr, "katana-tee %s: %s: %s\n", cmd, shown, err.message);
-        rc = KT_EXIT_PLATFORM;
+        kt_error shown_err = {0};
+        kt_fail(&shown_err, KT_E_HTTP, "%.200s: %.300s", shown, err.message);
+        rc = kt_cli_fail(cmd, &shown_err);
     } else {
         *result = json_incref((json_t *)res);
     }

@@ -6,6 +6,8 @@
 #ifndef KT_CLI_ATTEST_V1_H
 #define KT_CLI_ATTEST_V1_H
 
+#include <jansson.h>
+
 #include "cli.h"
 
 typedef struct kt_cli_attest_v1 {
@@ -26,6 +28,17 @@ typedef struct kt_cli_attest_v1 {
  * argc + 1 slots). Returns verify's exit code, 3 if the file cannot be written.
  */
 int kt_cli_attest_verify(const char *cmd, const char *result_text, char **argv, int argc);
+
+/*
+ * POST one JSON-RPC 2.0 request {method, params (stolen; NULL leaves it out), id 1} to url and
+ * give back the HTTP response (free it with kt_http_response_free) and the url as clients may
+ * see it (`shown`: scheme, host and port only). Returns KT_EXIT_OK, or the exit code after
+ * printing the failure (kt_cli_fail: one stderr line, the JSON error object under --json).
+ */
+struct kt_http_response;
+int kt_cli_jsonrpc_post(const char *cmd, const char *url, const char *method, json_t *params,
+                        long timeout_ms, size_t max_body, struct kt_http_response *resp,
+                        char shown[512]);
 
 /* Run it; returns the exit code (0 valid, 1 invalid, 2 usage, 3 server/network). */
 int kt_cli_attest_v1_run(const char *cmd, kt_cli_attest_v1 *a);

@@ -98,28 +98,12 @@ static int call_rpc(const char *cmd, const char *url, const char *block, long ti
     json_t *params = block_params(block, &err);
     if (err.status != KT_OK)
         return kt_cli_fail(cmd, &err);
-    json_t *req = json_pack("{s:s, s:s, s:o*, s:i}", "jsonrpc", "2.0", "method",
-                            "tee_generateQuote", "params", params, "id", 1);
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
-    if (!body) {
-        kt_fail_oom(&err);
-        return kt_cli_fail(cmd, &err);
-    }
-    static const char *const headers[] = {"Content-Type: application/json",
-                                          "Accept: application/json", NULL};
-    kt_http_request r = {.method = "POST", .url = url, .headers = headers,
-                         .body = (const uint8_t *)body, .body_len = strlen(body),
-                         .timeout_ms = timeout_ms, .max_body = 4 * 1024 * 1024};
     kt_http_response resp;
-    kt_status st = kt_http_perform(&r, &resp, &err);
-    free(body);
-    if (st != KT_OK) {
-        kt_http_response_free(&resp);
-        return kt_cli_fail(cmd, &err);
-    }
     char shown[512];
-    kt_http_redact_url(url, shown, sizeof shown);
+    int prc = kt_cli_jsonrpc_post(cmd, url, "tee_generateQuote", params, timeout_ms,
+                                  4 * 1024 * 1024, &resp, shown);
+    if (prc != KT_EXIT_OK)
+        return prc;
     json_error_t je;
     json_t *doc = json_loadb((const char *)resp.body.data, resp.body.len, JSON_REJECT_DUPLICATES, &je);
     int rc = KT_EXIT_OK;
