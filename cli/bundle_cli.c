@@ -79,16 +79,7 @@ int kt_cli_bundle_verify(const char *cmd, const char *path, const char *at_text,
     if (st == KT_OK)
         st = kt_bundle_reverify(b, at_text ? &at : NULL, vd, &same, diff, sizeof diff, &err);
     if (st != KT_OK) {
-        if (json) {
-            json_t *o = json_pack("{s:s,s:s,s:s}", "error", kt_status_name(st), "message",
-                                  err.message, "bundle", path);
-            char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-            if (s)
-                printf("%s\n", s);
-            free(s);
-            json_decref(o);
-        }
-        free(vd);
+        free(vd); /* kt_cli_fail prints the one JSON error object under --json */
         kt_bundle_free(&b);
         return kt_cli_fail(cmd, &err);
     }

@@ -255,7 +255,26 @@ static kt_status read_fields(kt_bundle *b, const json_t *doc, const char *file, 
         return kt_fail(err, KT_E_PARSE, "%s: product_hint must be a product name or null", file);
     if ((st = read_expected(b, json_object_get(doc, "expected"), file, err)) != KT_OK)
         return st;
-    char *policy = json_dumps(json_object_get(doc, "policy"), JSON_COMPACT | JSON_ENCODE_ANY);
+    /* The bundle writes every policy key explicitly (docs/bundle.schema.json), also
+     * "measurements": [] and platform masks of 0 when the policy does not constrain
+     * them; a policy file may not say that (the parser refuses a key that constrains
+     * nothing), so drop exactly those forms before parsing. */
+    json_t *pol = json_is_object(json_object_get(doc, "policy"))
+                      ? json_copy(json_object_get(doc, "policy"))
+                      : json_incref(json_object_get(doc, "policy"));
+    if (json_is_object(pol)) {
+        json_t *ms = json_object_get(pol, "measurements");
+        if (json_is_array(ms) && json_array_size(ms) == 0)
+            json_object_del(pol, "measurements");
+        static const char *const masks[] = {"required_platform_info", "forbidden_platform_info"};
+        for (size_t i = 0; i < 2; i++) {
+            json_t *m = json_object_get(pol, masks[i]);
+            if (json_is_integer(m) && json_integer_value(m) == 0)
+                json_object_del(pol, masks[i]);
+        }
+    }
+    char *policy = json_dumps(pol, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(pol);
     if (!policy)
         return kt_fail_oom(err);
     st = kt_policy_parse_json(policy, strlen(policy), "bundle policy", &b->policy, err);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Adversarial pass over the merged program (issue 16's findings, re-checked after the
+# merges): each case below failed on the merged main before its fix.
+set -euo pipefail
+K=${KT_BIN:?} F=${KT_SHARED:?}/fixtures/snp
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() { # expect CODE NAME -- command...   (stdout in $tmp/out, stderr in $tmp/err)
+  local want=$1 name=$2; shift 3
+  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -8; fi
+}
+one_json() { # stdout holds exactly one JSON object
+  if python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert isinstance(o, dict)' "$tmp/out" 2>/dev/null
+  then ok; else bad "$1: stdout is not exactly one JSON object"; head -c 400 "$tmp/out"; fi
+}
+has() { # has FILE PATTERN NAME
+  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -5 "$1"; fi
+}
+R=$F/milan-v5-gcp-atakit
+V=("$R/report.bin" --certs "$R" --at 2026-07-01 --skip-report-data)
+
+# ---- bundles: a verification with the default policy must re-verify from its bundle ------
+# (the writer records "measurements": [] and platform masks 0, the policy parser refused them)
+expect 0 "save a bundle with the default policy" -- $K verify "${V[@]}" --save-bundle "$tmp/b.json"
+expect 0 "re-verify that bundle" -- $K verify --bundle "$tmp/b.json"
+has "$tmp/out" "the same verdict (VALID)" "bundle re-verified"
+echo '{"forbidden_platform_info": ["SMT_EN"]}' >"$tmp/p.json"
+expect 1 "bundle with a platform constraint records INVALID" -- $K verify "${V[@]}" --policy "$tmp/p.json" --save-bundle "$tmp/b2.json"
+expect 1 "its re-verification is INVALID too, and the same" -- $K verify --bundle "$tmp/b2.json"
+has "$tmp/out" "the same verdict (INVALID)" "platform constraint survives the bundle"
+
+# ---- --json: exactly one JSON object on every exit of the bundle options -----------------
+echo garbage >"$tmp/garbage"
+expect 2 "--bundle garbage --json" -- $K verify --bundle "$tmp/garbage" --json
+one_json "--bundle garbage --json"
+expect 3 "--bundle missing --json" -- $K verify --bundle "$tmp/none" --json
+one_json "--bundle missing --json"
+expect 3 "--save-bundle into a missing folder --json" -- $K verify "${V[@]}" --save-bundle "$tmp/no/b.json" --json
+one_json "--save-bundle into a missing folder --json"
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["error"]["exit"] == 3 and "--save-bundle" in o["error"]["message"], o' "$tmp/out" \
+  && ok || bad "--save-bundle failure named in the verdict's error"
+expect 2 "--save-bundle '' is bad usage" -- $K verify "${V[@]}" --save-bundle "" --json
+one_json "--save-bundle '' --json"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
