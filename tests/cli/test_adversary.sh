@@ -45,5 +45,19 @@ python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["error"]["
 expect 2 "--save-bundle '' is bad usage" -- $K verify "${V[@]}" --save-bundle "" --json
 one_json "--save-bundle '' --json"
 
+# ---- provenance: repeated options refused, JSON on every exit ----------------------------
+# (it parsed with bare getopt_long: a second --commit silently won, usage errors had no JSON)
+expect 2 "provenance --commit twice" -- $K provenance verify "$tmp/garbage" "$tmp/garbage" --key "$tmp/garbage" --commit aa --commit bb
+has "$tmp/err" "given more than once" "provenance repeated --commit named"
+expect 2 "provenance --threshold twice" -- $K provenance verify "$tmp/garbage" "$tmp/garbage" --key "$tmp/garbage" --threshold 1 --threshold 2
+expect 2 "provenance without a subcommand --json" -- $K provenance --json
+one_json "provenance --json"
+expect 2 "provenance unknown subcommand --json" -- $K provenance bogus --json
+one_json "provenance bogus --json"
+expect 2 "provenance --threshold 0 --json" -- $K provenance verify "$tmp/garbage" "$tmp/garbage" --key "$tmp/garbage" --threshold 0 --json
+one_json "provenance --threshold 0 --json"
+expect 2 "provenance sign without inputs --json" -- $K provenance sign --json
+one_json "provenance sign --json"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
