@@ -173,8 +173,8 @@ static int run(int argc, char **argv) {
     if (with_certs && mock)
         return kt_cli_usage_error(argv[0],
                                   "--with-certs: a mock quote has no certificates (sev-snp or sim)");
-    if (sim_dir && strcmp(backend, "sim") != 0)
-        return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim only");
+    if (sim_dir && strcmp(backend, "sim") != 0 && strcmp(backend, "sim-azure") != 0)
+        return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim or sim-azure only");
     if (rd_hex && fmt == FMT_JSON)
         return kt_cli_usage_error(argv[0], "--format json carries a v0 state: use bin or hex "
                                            "with --report-data");

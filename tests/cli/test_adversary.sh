@@ -59,5 +59,26 @@ one_json "provenance --threshold 0 --json"
 expect 2 "provenance sign without inputs --json" -- $K provenance sign --json
 one_json "provenance sign --json"
 
+# ---- kds-proxy, sim-azure: repeated options refused; a refused KDS URL keeps its secrets ---
+expect 2 "kds-proxy --listen twice" -- $K kds-proxy --listen 127.0.0.1:0 --listen 127.0.0.1:0
+has "$tmp/err" "given more than once" "kds-proxy repeated --listen named"
+expect 2 "kds-proxy URL with a token" -- $K kds-proxy --upstream 'http://u:SECRETPW@127.0.0.1:1/?token=SECRETTOK' --listen 127.0.0.1:0
+if grep -q SECRET "$tmp/err" "$tmp/out"; then bad "kds-proxy printed the URL's secrets"; else ok; fi
+expect 2 "fetch URL with a token" -- $K fetch chain --product milan --kds-url 'ftp://u:SECRETPW@127.0.0.1:1/?token=SECRETTOK'
+if grep -q SECRET "$tmp/err" "$tmp/out"; then bad "fetch printed the URL's secrets"; else ok; fi
+$K sim init "$tmp/sim" >/dev/null
+SA=($K sim-azure --sim-dir "$tmp/sim" --state-root 0x1 --block-hash 0x2)
+expect 2 "sim-azure --sim-dir twice" -- "${SA[@]}" --sim-dir "$tmp/sim"
+expect 2 "sim-azure --nv-size twice" -- "${SA[@]}" --nv-size 2048 --nv-size 4096
+expect 2 "sim-azure --out ''" -- "${SA[@]}" --out ""
+expect 2 "sim-azure --hcl --with-certs" -- "${SA[@]}" --hcl --with-certs
+expect 2 "sim-azure --hcl --no-tpm-quote" -- "${SA[@]}" --hcl --no-tpm-quote
+expect 0 "sim-azure --hcl alone still works" -- "${SA[@]}" --hcl --out "$tmp/hcl.bin"
+
+# ---- quote --attester sim-azure takes --sim-dir (a check for sim alone refused it) --------
+expect 0 "quote --attester sim-azure --sim-dir" -- $K quote --attester sim-azure --sim-dir "$tmp/sim" --state-root 0x1 --block-hash 0x2 --with-certs --format json --out "$tmp/az.json"
+expect 0 "its evidence verifies" -- $K verify "$tmp/az.json" --trust-root "$tmp/sim/ark.pem"
+expect 2 "--sim-dir still refused with mock" -- $K quote --attester mock --sim-dir "$tmp/sim" --state-root 0x1 --block-hash 0x2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -103,7 +103,7 @@ expect 0 "verify it" -- $K verify "$tmp/ev.json" --trust-root "$tmp/sim/ark.pem"
 
 # serve carries the evidence in tee_generateQuote's "quote"; attest fetches and verifies it
 printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":7}\n' > "$tmp/state.json"
-$K serve --listen 127.0.0.1:0 --state "$tmp/state.json" --attester sim-azure --sim-dir "$tmp/sim" --with-certs \
+$K serve --schema v0 --listen 127.0.0.1:0 --state "$tmp/state.json" --attester sim-azure --sim-dir "$tmp/sim" --with-certs \
   >"$tmp/addr" 2>"$tmp/serve.log" &
 serve_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
@@ -185,7 +185,7 @@ PY
     --state-root 0x1 --block-hash 0x2 --format json --out "$tmp/az-certs.json"
   kill "$thim_pid" 2>/dev/null || true
   expect 0 "certificates from the evidence" -- $K verify "$tmp/az-certs.json" --trust-root "$tmp/sim/ark.pem"
-  has "$tmp/out" "VCEK: Azure evidence" "VCEK taken from the evidence"
+  has "$tmp/out" "VCEK .*from Azure evidence" "VCEK taken from the evidence"
   expect 3 "--with-certs without a certificate cache fails" -- $K quote --attester azure "${tcti[@]}" --with-certs \
     --thim-url "http://127.0.0.1:1/metadata/THIM/amd/certification" --state-root 0x1 --block-hash 0x2
   # the attester defined NV 0x01400002 (64 bytes) and wrote the report data there
