@@ -80,5 +80,12 @@ expect 0 "quote --attester sim-azure --sim-dir" -- $K quote --attester sim-azure
 expect 0 "its evidence verifies" -- $K verify "$tmp/az.json" --trust-root "$tmp/sim/ark.pem"
 expect 2 "--sim-dir still refused with mock" -- $K quote --attester mock --sim-dir "$tmp/sim" --state-root 0x1 --block-hash 0x2
 
+# ---- serve: attester options that mean nothing for the attester are refused (as quote) ----
+printf '{"stateRoot":"0x1","blockHash":"0x2","blockNumber":5}\n' >"$tmp/state.json"
+SV=($K serve --schema v0 --state "$tmp/state.json" --listen 127.0.0.1:0)
+expect 2 "serve --attester sim --mock-prefix" -- "${SV[@]}" --attester sim --sim-dir "$tmp/sim" --mock-prefix 00
+expect 2 "serve --attester mock --sim-dir" -- "${SV[@]}" --attester mock --sim-dir "$tmp/sim"
+expect 2 "serve --attester mock --with-certs" -- "${SV[@]}" --attester mock --with-certs
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
