@@ -87,5 +87,20 @@ expect 2 "serve --attester sim --mock-prefix" -- "${SV[@]}" --attester sim --sim
 expect 2 "serve --attester mock --sim-dir" -- "${SV[@]}" --attester mock --sim-dir "$tmp/sim"
 expect 2 "serve --attester mock --with-certs" -- "${SV[@]}" --attester mock --with-certs
 
+# ---- configfs-tsm JSON as veraison dumps it: a "provider" member, base64url blobs ----------
+G=$F/genoa-v3-tsm-veraison
+expect 0 "verify the real configfs-tsm JSON" -- $K verify "$G/sevsnp-tsm-report.json" --skip-report-data --at 2025-06-01
+has "$tmp/out" "^VALID" "configfs-tsm JSON verifies from its own blobs"
+expect 0 "show the real configfs-tsm JSON" -- $K show "$G/sevsnp-tsm-report.json"
+sed 's/sev_guest/tdx_guest/' "$G/sevsnp-tsm-report.json" >"$tmp/tdx.json"
+expect 2 "another provider is refused" -- $K verify "$tmp/tdx.json" --skip-report-data --json
+one_json "another provider --json"
+python3 - "$G/sevsnp-tsm-report.json" "$tmp/mix.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["outblob"] = d["outblob"][:-4] + "+" + d["outblob"][-3:]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect 2 "base64 and base64url mixed are refused" -- $K verify "$tmp/mix.json" --skip-report-data
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
