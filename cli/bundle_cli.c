@@ -78,8 +78,8 @@ int kt_cli_bundle_verify(const char *cmd, const char *path, const char *at_text,
     char diff[1024] = "";
     if (st == KT_OK)
         st = kt_bundle_reverify(b, at_text ? &at : NULL, vd, &same, diff, sizeof diff, &err);
-    if (st != KT_OK) { /* kt_cli_fail prints the one JSON error object under --json */
-        free(vd);
+    if (st != KT_OK) {
+        free(vd); /* kt_cli_fail prints the one JSON error object under --json */
         kt_bundle_free(&b);
         return kt_cli_fail(cmd, &err);
     }

@@ -80,9 +80,8 @@ static int run(int argc, char **argv) {
     const char *num_text[O_LOGLEVEL + 1] = {0};
     const char *rps_text = NULL, *level_text = NULL;
     int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    optind = 0; /* kt_cli_getopt: a repeated option is refused, never silently last-wins */
+    while ((c = kt_cli_getopt(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case O_LISTEN: po.listen = optarg; break;
         case O_CACHE: po.cache_dir = optarg; break;
@@ -97,8 +96,7 @@ static int run(int argc, char **argv) {
         case O_DEADLINE: num_text[c] = optarg; break;
         case O_LOGLEVEL: level_text = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_kds_proxy);
-        default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)

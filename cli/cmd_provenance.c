@@ -165,6 +165,11 @@ static int run(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* --json anywhere: every exit, the usage errors before the subcommand included,
+     * prints one JSON object. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            kt_cli_set_json(true);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? kt_cli_usage_error(argv[0], "give 'verify' or 'sign'") : kt_cli_help(&kt_cli_cmd_provenance);
     const char *sub = argv[1];
@@ -174,9 +179,11 @@ static int run(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     kt_error err = {0};
     int c;
-    optind = 2;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
+    /* kt_cli_getopt refuses a repeated option (only --key repeats): a second --commit
+     * or --threshold must not silently win. It parses after the subcommand. */
+    static const char *const repeatable[] = {"key", NULL};
+    optind = 0;
+    while ((c = kt_cli_getopt(argc - 1, argv + 1, "-h", longopts, repeatable)) != -1) {
         switch (c) {
         case 1:
             if (a.n_pos == 2) return kt_cli_usage_error(argv[0], "unexpected argument '%s'", optarg);
@@ -199,7 +206,7 @@ static int run(int argc, char **argv) {
         case OPT_KEYID: a.keyid = optarg; break;
         case OPT_OUT: a.out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_provenance);
-        default: return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     return strcmp(sub, "verify") == 0 ? run_verify(argv[0], &a) : run_sign(argv[0], &a);

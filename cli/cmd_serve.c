@@ -198,6 +198,14 @@ static int run(int argc, char **argv) {
         return kt_cli_usage_error(argv[0], "give exactly one of --node URL and --state FILE");
     if (ro.proxy && !ro.node_url)
         return kt_cli_usage_error(argv[0], "--proxy needs --node");
+    /* As in 'quote': options that mean nothing for the chosen attester are mistakes. */
+    bool mock = strcmp(ao.backend, "mock") == 0;
+    if (prefix_hex && !mock)
+        return kt_cli_usage_error(argv[0], "--mock-prefix goes with --attester mock only");
+    if (ao.with_certs && mock)
+        return kt_cli_usage_error(argv[0], "--with-certs: a mock quote has no certificates");
+    if (ao.sim_dir && strcmp(ao.backend, "sim") != 0 && strcmp(ao.backend, "sim-azure") != 0)
+        return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim or sim-azure only");
     if (level_text) {
         static const char *const levels[] = {"error", "warn", "info", "debug"};
         size_t i = 0;

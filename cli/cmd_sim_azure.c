@@ -54,9 +54,8 @@ static int run(int argc, char **argv) {
     bool hcl_only = false, no_quote = false, with_certs = false;
     kt_sim_azure_opts o = {0};
     int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    optind = 0; /* kt_cli_getopt: a repeated option is refused, never silently last-wins */
+    while ((c = kt_cli_getopt(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case O_SIM: dir = optarg; break;
         case O_RD: rd_hex = optarg; break;
@@ -71,8 +70,7 @@ static int run(int argc, char **argv) {
         case O_CERTS: with_certs = true; break;
         case O_OUT: out = optarg; break;
         case 'h': return kt_cli_help(&kt_cli_cmd_sim_azure);
-        default:
-            return kt_cli_usage_error(argv[0], "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return kt_cli_bad_option(argv[0], argv);
         }
     }
     if (optind < argc)
@@ -82,6 +80,11 @@ static int run(int argc, char **argv) {
     if (!rd_hex == !(root_text && hash_text) || (root_text != NULL) != (hash_text != NULL))
         return kt_cli_usage_error(argv[0],
                                   "give --report-data, or --state-root with --block-hash");
+    if (out && !out[0])
+        return kt_cli_usage_error(argv[0], "--out needs a file name");
+    if (hcl_only && (with_certs || no_quote))
+        return kt_cli_usage_error(argv[0], "--hcl writes the HCL report alone: --with-certs and "
+                                           "--no-tpm-quote apply to evidence");
     if (ak_path && !hcl_only)
         return kt_cli_usage_error(argv[0], "--ak-pub goes with --hcl (a given AK cannot sign quotes)");
     kt_error err = {0};

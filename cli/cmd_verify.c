@@ -212,6 +212,8 @@ static int parse_args(int argc, char **argv, verify_args *a) {
             return kt_cli_bad_option(argv[0], argv);
         }
     }
+    if (a->save_bundle && !a->save_bundle[0])
+        return kt_cli_usage_error(argv[0], "--save-bundle needs a file name");
     if (a->bundle) /* the bundle holds everything: only --at and --json apply */
         return optind == argc && !a->save_bundle ? 0
                : kt_cli_usage_error(argv[0], "--bundle FILE replaces QUOTE (and --save-bundle)");
@@ -556,9 +558,16 @@ static int run(int argc, char **argv) {
     /* The exit status: valid 0; untrusted 4; failed checks 1; bad input 2; I/O 3. */
     bool outside = st != KT_OK && kt_status_category_of(st) != KT_CAT_VERIFY;
     rc = verdict->untrusted_mock ? KT_EXIT_UNTRUSTED : kt_cli_exit_code(st);
+    /* A bundle that could not be written is the exit status when nothing else went
+     * wrong outside the checks; under --json it is the verdict's "error", so stdout
+     * still holds exactly one JSON object. */
+    bool bundle_failed = bst != KT_OK && !outside;
+    if (bundle_failed)
+        rc = kt_cli_exit_code(bst);
     char *text = NULL;
     kt_error rerr = {0};
-    kt_status rst = a.json ? verdict_json(verdict, outside ? &err : NULL, rc, &text, &rerr)
+    const kt_error *extra = outside ? &err : bundle_failed ? &berr : NULL;
+    kt_status rst = a.json ? verdict_json(verdict, extra, rc, &text, &rerr)
                            : kt_verdict_to_text(verdict, &text, &rerr);
     if (rst == KT_OK) {
         fputs(text, stdout);
@@ -570,8 +579,10 @@ static int run(int argc, char **argv) {
     free_inputs(&in);
     if (rst != KT_OK)
         return kt_cli_fail(argv[0], &rerr);
-    if (bst != KT_OK)
-        return kt_cli_fail(argv[0], &berr); /* the verdict is printed; the bundle is not there */
+    if (bundle_failed) /* the verdict is printed (with the error under --json) */
+        return kt_cli_fail_text(argv[0], &berr);
+    if (outside && bst != KT_OK)
+        (void)kt_cli_fail_text(argv[0], &berr);
     if (outside)
         return kt_cli_fail_text(argv[0], &err); /* bad input or platform: say so on stderr too */
     return rc;

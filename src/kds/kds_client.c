@@ -15,6 +15,7 @@
 
 #include "katana_tee/kds.h"
 #include "katana_tee/quote.h"
+#include "http/http.h"
 #include "kds/kds_client_priv.h"
 #include "util/error.h"
 
@@ -139,12 +140,17 @@ const char *kt_kds_cache_dir(const kt_kds_client *c) {
 static kt_status set_base(kt_kds_client *c, const char *url, kt_error *err) {
     size_t n = strlen(url);
     size_t scheme = strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
+    /* A refused URL may carry a secret (user:password@, ?token=): the message shows
+     * it without the userinfo and cut before any query or fragment. */
+    char shown[256];
+    kt_http_redact_url(url, shown, sizeof shown);
+    shown[strcspn(shown, "?#")] = '\0';
     if (!scheme)
-        return kt_fail(err, KT_E_INVALID_ARG, "KDS URL '%.200s' is not http:// or https://", url);
+        return kt_fail(err, KT_E_INVALID_ARG, "KDS URL '%s' is not http:// or https://", shown);
     if (strpbrk(url, "?# \t\r\n"))
         return kt_fail(err, KT_E_INVALID_ARG,
-                       "KDS URL '%.200s' must be a plain base URL (no query, fragment or spaces)",
-                       url);
+                       "KDS URL '%s…' must be a plain base URL (no query, fragment or spaces)",
+                       shown);
     while (n > 0 && url[n - 1] == '/')
         n--;
     if (n <= scheme || url[scheme] == '/' || n >= sizeof c->base)

@@ -109,13 +109,24 @@ static kt_status decode_binary(const uint8_t *p, size_t n, const char *what, kt_
 static kt_status decode_text_bytes(const char *text, size_t n, const char *what, uint8_t **out,
                                    size_t *out_len, bool *base64, kt_error *err) {
     *base64 = false;
-    char *compact = malloc(n + 1);
+    char *compact = malloc(n + 3);
     if (!compact)
         return kt_fail_oom(err);
     size_t m = 0;
+    bool url = false, std64 = false; /* base64url ('-', '_', unpadded), e.g. veraison's dumps */
     for (size_t i = 0; i < n; i++)
-        if (!is_space((uint8_t)text[i]))
-            compact[m++] = text[i];
+        if (!is_space((uint8_t)text[i])) {
+            char ch = text[i];
+            url |= ch == '-' || ch == '_';
+            std64 |= ch == '+' || ch == '/' || ch == '=';
+            compact[m++] = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+        }
+    if (url && std64) { /* one alphabet or the other, never both */
+        free(compact);
+        return kt_fail(err, KT_E_PARSE, "%s: mixes base64 and base64url characters", what);
+    }
+    while (url && m % 4 != 0 && m % 4 != 1)
+        compact[m++] = '=';
     compact[m] = '\0';
     const char *digits = compact;
     if (m >= 2 && compact[0] == '0' && (compact[1] == 'x' || compact[1] == 'X'))
@@ -177,9 +188,20 @@ static kt_status decode_tsm(json_t *obj, kt_quote *q, kt_error *err) {
     const char *k;
     json_t *v;
     json_object_foreach(obj, k, v) {
+        /* configfs-tsm's "provider" file names the backend ("sev_guest\n"); dumps of
+         * the report folder (e.g. veraison's) carry it. Only SEV-SNP's is read. */
+        if (strcmp(k, "provider") == 0) {
+            const char *p = json_string_value(v);
+            if (!p || (strcmp(p, "sev_guest") != 0 && strcmp(p, "sev_guest\n") != 0))
+                return kt_fail(err, KT_E_PARSE,
+                               "configfs-tsm JSON: \"provider\" is not \"sev_guest\" (only "
+                               "SEV-SNP reports are read)");
+            continue;
+        }
         if (strcmp(k, "outblob") != 0 && strcmp(k, "auxblob") != 0)
             return kt_fail(err, KT_E_PARSE,
-                           "configfs-tsm JSON: unknown member \"%s\" (outblob, auxblob)", k);
+                           "configfs-tsm JSON: unknown member \"%s\" (outblob, auxblob, provider)",
+                           k);
     }
     if (!json_is_string(out) || (aux && !json_is_string(aux)))
         return kt_fail(err, KT_E_PARSE,

@@ -41,7 +41,9 @@ start_fake() {
 # start_proxy ARGS...: sets PROXY (base URL) and PROXY_PID; logs in $T/proxy.err
 start_proxy() {
     : > "$T/proxy.out"
-    "$KT_BIN" kds-proxy --listen 127.0.0.1:0 --cache-dir "$T/pcache" "$@" \
+    local cache=(--cache-dir "$T/pcache") # the default, unless ARGS name one (given once)
+    case " $* " in *" --cache-dir "*) cache=() ;; esac
+    "$KT_BIN" kds-proxy --listen 127.0.0.1:0 "${cache[@]}" "$@" \
         > "$T/proxy.out" 2>> "$T/proxy.err" &
     PROXY_PID=$!
     for _ in $(seq 300); do grep -q '^listening on ' "$T/proxy.out" && break; sleep 0.05; done
