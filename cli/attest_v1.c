@@ -199,9 +199,11 @@ int kt_cli_attest_v1_run(const char *cmd, kt_cli_attest_v1 *a) {
         return kt_cli_usage_error(cmd, "%s", err.message);
     if (a->block && kt_cli_uint(a->block, "--block", 0, (unsigned long long)INT64_MAX, &block,
                                 &err) != KT_OK)
-        return kt_cli_usage_error(cmd, "%s (schema v1 takes a block number)", err.message);
+        return kt_cli_usage_error(cmd, "%s (schema v1 takes a block number; latest and block "
+                                       "hashes are --schema v0)", err.message);
     if (!a->block && !a->event)
-        return kt_cli_usage_error(cmd, "schema v1 needs --block N (a block number)");
+        return kt_cli_usage_error(cmd, "schema v1 (the default) needs --block N, a block "
+                                       "number; --schema v0 calls the legacy method without one");
     if (a->event && a->block && block != ev_block)
         return kt_cli_usage_error(cmd, "--event names block %llu but --block is %llu: the proof "
                                        "is checked against the attested block",

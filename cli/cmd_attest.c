@@ -17,31 +17,34 @@ static int run(int argc, char **argv);
 const kt_cli_command kt_cli_cmd_attest = {
     "attest",
     "call tee_generateQuote on a server (Katana or 'katana-tee serve') and verify it",
-    "usage: katana-tee attest --rpc URL [--block ID] [--save FILE] [--rpc-timeout MS]\n"
-    "                         [verify options]\n"
-    "       katana-tee attest --rpc URL --schema v1 --block N [--prev M] [--event N:I]\n"
-    "                         [--save FILE] [verify options]\n\n"
+    "usage: katana-tee attest --rpc URL --block N [--prev M] [--event N:I]\n"
+    "                         [--save FILE] [--rpc-timeout MS] [verify options]\n"
+    "       katana-tee attest --rpc URL --schema v0 [--block ID] [--save FILE]\n"
+    "                         [--rpc-timeout MS] [verify options]\n\n"
     "Calls tee_generateQuote at URL (JSON-RPC 2.0 over HTTP POST), then checks the\n"
-    "answer exactly as 'katana-tee verify' checks a tee_generateQuote JSON file: the\n"
-    "quote must bind the stateRoot and blockHash it came with (or --state-root and\n"
-    "--block-hash, when given), under the certificate and policy options below.\n"
+    "answer exactly as 'katana-tee verify' checks a tee_generateQuote JSON file.\n"
+    "Schema v1 (the default, Katana's current API, docs/katana-v1.md): the call is\n"
+    "tee_generateQuote(prev_block_id, block_id) and the answer, a BlockAttestation,\n"
+    "gets the v1 checks; --event also fetches tee_getEventProof and checks the proof\n"
+    "against the attested block. Schema v0 (legacy, --schema v0): the method without\n"
+    "parameters; the quote must bind the stateRoot and blockHash it came with (or\n"
+    "--state-root and --block-hash, when given).\n"
     "Exit status: 0 valid, 1 invalid, 2 bad usage, 3 the server or the network failed\n"
     "(a JSON-RPC error from the server, e.g. 100/101/102, is printed with its code).\n\n"
     "  --rpc URL           the server (http:// or https://)\n"
-    "  --block ID          ask for a given block (extension of 'katana-tee serve'):\n"
-    "                      latest, a block number, or a 0x block hash\n"
-    "  --save FILE         also write the server's result JSON there (atomically)\n"
-    "  --rpc-timeout MS    limit on the call (default 60000)\n"
-    "  --schema v0|v1      v1: Katana's current tee_generateQuote(prev_block_id, block_id)\n"
-    "                      and the v1 checks (docs/katana-v1.md); default v0, or v1 when\n"
-    "                      --prev or --event is given\n"
+    "  --schema v0|v1      the API the server speaks (default v1)\n"
+    "  --block N           v1 (required unless --event gives it): the block number to\n"
+    "                      attest; v0: latest, a block number, or a 0x block hash\n"
+    "                      (an extension of 'katana-tee serve --schema v0')\n"
     "  --prev M            v1: the previous attested block (default none: genesis)\n"
     "  --event N:I         v1: also fetch tee_getEventProof(N, I) and check it against\n"
     "                      the attested block's eventsCommitment\n"
+    "  --save FILE         also write the server's result JSON there (atomically)\n"
+    "  --rpc-timeout MS    limit on the call (default 60000)\n"
     "  -h, --help          this text\n\n"
     "Every other option is one of 'katana-tee verify' (see 'katana-tee verify --help'):\n"
     "--state-root, --block-hash, --certs, --kds, --trust-root, --policy, --allow-mock,\n"
-    "--json, ...\n",
+    "--chain-id, --json, ...\n",
     run,
 };
 
@@ -195,14 +198,15 @@ static int run(int argc, char **argv) {
         timeout_ms = (long)v;
     }
 
-    bool v1 = (schema && strcmp(schema, "v1") == 0) || (!schema && (prev || event));
+    /* v1 is Katana's current API and the default; v0 only when asked for by name */
+    bool v1 = !schema || strcmp(schema, "v1") == 0;
     if (schema && strcmp(schema, "v0") != 0 && strcmp(schema, "v1") != 0) {
         free(rest);
         return kt_cli_usage_error(argv[0], "--schema must be v0 or v1, not '%s'", schema);
     }
     if (!v1 && (prev || event)) {
         free(rest);
-        return kt_cli_usage_error(argv[0], "--prev and --event are schema v1 options");
+        return kt_cli_usage_error(argv[0], "--prev and --event are schema v1 options, not v0");
     }
     if (v1) {
         kt_cli_attest_v1 a1 = {url, block, prev, event, save, timeout_ms, rest, nrest};

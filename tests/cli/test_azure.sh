@@ -111,7 +111,7 @@ url="http://$(grep -Eo '[0-9.]+:[0-9]+' "$tmp/addr" | head -1)"
 expect 0 "attest over serve with sim-azure" -- $K attest --schema v0 --rpc "$url" --trust-root "$tmp/sim/ark.pem"
 has "$tmp/out" "^VALID — Azure" "attest verdict is Azure"
 has "$tmp/out" "pass     tpm_quote" "attest checked the TPM quote"
-expect 1 "attest without the sim root" -- $K attest --rpc "$url"
+expect 1 "attest without the sim root" -- $K attest --schema v0 --rpc "$url"
 kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null || true
 
 # ---- the azure attester against swtpm --------------------------------------------------------

@@ -205,9 +205,14 @@ fi
 # ---- katana-tee attest: the client side ---------------------------------------------------------
 printf '{"stateRoot":"0x5747","blockHash":"0x2a0b","blockNumber":5}' > "$TMP/state.json"
 start_server attest_mock --schema v0 --state "$TMP/state.json" --attester mock
-attest() { set +e; "$KT_BIN" attest "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
+attest() { set +e; "$KT_BIN" attest --schema v0 "$@" >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e; }
 attest --rpc "$URL" --allow-mock
 expect "attest mock --allow-mock: untrusted (exit 4)" 4 "$rc"
+# attest speaks schema v1 unless told --schema v0: without --block that is a usage error naming both
+set +e; "$KT_BIN" attest --rpc "$URL" --allow-mock >"$TMP/a.out" 2>"$TMP/a.err"; rc=$?; set -e
+expect "attest defaults to v1: no --block is a usage error" 2 "$rc"
+contains "the usage error says v1 needs --block" "needs --block N" "$(cat "$TMP/a.err")"
+contains "the usage error points at --schema v0" "--schema v0" "$(cat "$TMP/a.err")"
 attest --rpc "$URL"
 expect "attest mock without --allow-mock: invalid" 1 "$rc"
 attest --rpc "$URL" --allow-mock --block 6

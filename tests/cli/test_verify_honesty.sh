@@ -168,16 +168,16 @@ PY
 python3 "$tmp/node.py" "$tmp/answer.json" >"$tmp/port" & srv=$!
 for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat "$tmp/port")"
-expect 0 "attest, the block asked for" -- $K attest --rpc "$URL" --block 5 --trust-root "$tmp/sim/ark.pem"
+expect 0 "attest, the block asked for" -- $K attest --schema v0 --rpc "$URL" --block 5 --trust-root "$tmp/sim/ark.pem"
 has "$tmp/out" "^state: block 5" "attest verdict names the block"
-expect 1 "attest --block 0x77, answer for block 5" -- $K attest --rpc "$URL" --block 0x77 --trust-root "$tmp/sim/ark.pem"
+expect 1 "attest --block 0x77, answer for block 5" -- $K attest --schema v0 --rpc "$URL" --block 0x77 --trust-root "$tmp/sim/ark.pem"
 has "$tmp/err" "asked for block 0x77" "block mismatch named"
-expect 1 "attest --block 6, answer for block 5" -- $K attest --rpc "$URL" --block 6 --trust-root "$tmp/sim/ark.pem"
-expect 1 "attest --block mismatch --json" -- $K attest --rpc "$URL" --block 6 --trust-root "$tmp/sim/ark.pem" --json
+expect 1 "attest --block 6, answer for block 5" -- $K attest --schema v0 --rpc "$URL" --block 6 --trust-root "$tmp/sim/ark.pem"
+expect 1 "attest --block mismatch --json" -- $K attest --schema v0 --rpc "$URL" --block 6 --trust-root "$tmp/sim/ark.pem" --json
 json_error 1 "attest --json block mismatch"
-expect 3 "attest --json, server unreachable" -- $K attest --rpc http://127.0.0.1:1 --json
+expect 3 "attest --json, server unreachable" -- $K attest --schema v0 --rpc http://127.0.0.1:1 --json
 json_error 3 "attest --json network"
-expect 2 "attest --bogus" -- $K attest --rpc "$URL" --bogus
+expect 2 "attest --bogus" -- $K attest --schema v0 --rpc "$URL" --bogus
 has "$tmp/err" "katana-tee attest:" "attest names itself"
 if grep -q "katana-tee verify" "$tmp/err"; then bad "attest reports itself as verify"; else ok; fi
 
