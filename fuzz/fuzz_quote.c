@@ -2,12 +2,15 @@
  * libFuzzer target for kt_quote_decode (binary, hex, JSON, mock envelopes).
  * A refusal carries a one-line message; an accepted SNP quote's certificate
  * table parses again on its own and its report decodes leniently or fails
- * on version only; an accepted binary mock quote re-encodes to the input.
+ * on version only; an accepted binary mock quote re-encodes to the input;
+ * accepted Azure evidence either yields its parts (HCL report or report and
+ * claims) or refuses them with a one-line message.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "katana_tee/azure.h"
 #include "katana_tee/quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +49,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (q->encoding == KT_QUOTE_ENC_BINARY && (len != size || memcmp(enc, data, size) != 0))
             abort();
         kt_bytes_free(enc);
+    } else if (q->kind == KT_QUOTE_AZURE) {
+        if (!q->azure)
+            abort();
+        kt_hcl_report hcl;
+        const uint8_t *snp = NULL, *claims = NULL;
+        size_t claims_len = 0;
+        kt_error perr = {0};
+        kt_status ps = kt_azure_evidence_parts(q->azure, &hcl, &snp, &claims, &claims_len, &perr);
+        if (ps == KT_OK ? (!snp || (!claims && claims_len))
+                        : (perr.status != ps || !perr.message[0] || strchr(perr.message, '\n')))
+            abort();
     } else {
         abort();
     }
