@@ -97,7 +97,9 @@ refused "$TMP/nofiles.lock" "no files"
 mkdir -p "$TMP/empty"
 rc=0
 fetch --deb-cache "$TMP/empty" --worktree >"$TMP/out" 2>&1 || rc=$?
-first=$(grep -v '^#' "$KT_SRC/release/toolchain.lock" | head -1 | awk '{print $4}' | xargs basename)
+# (one awk, no `| head`: under pipefail, head closing the pipe early can kill grep with SIGPIPE,
+# which ended this script silently now and then)
+first=$(awk '!/^#/ {n = split($4, p, "/"); print p[n]; exit}' "$KT_SRC/release/toolchain.lock")
 if [ "$rc" = 1 ] && grep -q "lock: [0-9]* files, bookworm/amd64" "$TMP/out" && grep -qF "$first" "$TMP/out" &&
    grep -q "is not in the cache" "$TMP/out"; then ok; else bad "committed lock over an empty cache: exit $rc $(tail -2 "$TMP/out")"; fi
 # the committed lock is sorted and every binary package appears once
