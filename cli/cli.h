@@ -71,6 +71,11 @@ void kt_cli_print_error_json(const kt_error *err, int exit_code);
 /* kt_cli_fail without the JSON object: stderr only (for a caller that prints its own). */
 int kt_cli_fail_text(const char *cmd, const kt_error *err);
 
+/* Print a JSON value (taken over; NULL means out of memory) indented on stdout: KT_EXIT_OK, or
+ * KT_EXIT_PLATFORM with a line on stderr when it cannot be rendered. */
+struct json_t;
+int kt_cli_print_json(const char *cmd, struct json_t *o);
+
 /* Print the command's usage text to stdout and return KT_EXIT_OK. */
 int kt_cli_help(const kt_cli_command *cmd);
 

@@ -58,18 +58,6 @@ typedef struct args {
     size_t n_pos;
 } args;
 
-static int print_json(const char *cmd, json_t *o) {
-    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-    json_decref(o);
-    if (!text) {
-        fprintf(stderr, "katana-tee %s: out of memory\n", cmd);
-        return KT_EXIT_PLATFORM;
-    }
-    printf("%s\n", text);
-    free(text);
-    return KT_EXIT_OK;
-}
-
 /* Report the outcome (text or JSON) and return the exit status. */
 static int report(const char *cmd, const args *a, kt_status st, const kt_prov_result *r, const kt_error *err) {
     int code = st == KT_OK ? KT_EXIT_OK : kt_cli_exit_code(st);
@@ -79,7 +67,7 @@ static int report(const char *cmd, const args *a, kt_status st, const kt_prov_re
                               st == KT_OK ? NULL : err->message, "signatures", r ? (int)r->signatures : 0,
                               "keysMatched", r ? (int)r->keys_matched : 0, "subject", r ? r->subject_name : "",
                               "commit", r ? r->commit : "", "builder", r ? r->builder : "");
-        if (print_json(cmd, o) != KT_EXIT_OK) return KT_EXIT_PLATFORM;
+        if (kt_cli_print_json(cmd, o) != KT_EXIT_OK) return KT_EXIT_PLATFORM;
         if (st != KT_OK) fprintf(stderr, "katana-tee %s: %s\n", cmd, err->message);
         return code;
     }

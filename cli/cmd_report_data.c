@@ -65,18 +65,6 @@ static const char *arg(const rd_args *a, int opt) {
     return a->v[opt - O_STATE_ROOT];
 }
 
-static int print_json(json_t *o, const char *cmd) {
-    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-    json_decref(o);
-    if (!text) {
-        fprintf(stderr, "katana-tee %s: out of memory\n", cmd);
-        return KT_EXIT_PLATFORM;
-    }
-    printf("%s\n", text);
-    free(text);
-    return KT_EXIT_OK;
-}
-
 static int run_v0(const rd_args *a, const char *cmd) {
     const char *root_text = arg(a, O_STATE_ROOT), *hash_text = arg(a, O_BLOCK_HASH);
     for (int o = O_BLOCK_NUMBER; o <= O_ATTESTATION; o++)
@@ -106,9 +94,9 @@ static int run_v0(const rd_args *a, const char *cmd) {
     kt_felt_to_hex(&commitment, commit_hex);
     char rd[2 * KT_REPORT_DATA_SIZE + 3] = "0x";
     memcpy(rd + 2, hex, sizeof hex);
-    return print_json(json_pack("{s:s, s:s, s:s, s:s, s:i}", "stateRoot", root_hex, "blockHash",
-                                hash_hex, "commitment", commit_hex, "reportData", rd, "schema", 0),
-                      cmd);
+    return kt_cli_print_json(cmd, json_pack("{s:s, s:s, s:s, s:s, s:i}", "stateRoot", root_hex,
+                                            "blockHash", hash_hex, "commitment", commit_hex,
+                                            "reportData", rd, "schema", 0));
 }
 
 /* The v1 inputs from the field options. */
@@ -224,7 +212,7 @@ static int run_v1(const rd_args *a, const char *cmd) {
         json_decref(o);
         o = NULL;
     }
-    return print_json(o, cmd);
+    return kt_cli_print_json(cmd, o);
 }
 
 static int run(int argc, char **argv) {

@@ -197,3 +197,15 @@ kt_status kt_cli_read(const char *path, size_t max, uint8_t **data, size_t *len,
     *len = b.len;
     return KT_OK;
 }
+
+int kt_cli_print_json(const char *cmd, json_t *o) {
+    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+    json_decref(o);
+    if (!text) {
+        fprintf(stderr, "katana-tee %s: out of memory\n", cmd);
+        return KT_EXIT_PLATFORM;
+    }
+    printf("%s\n", text);
+    free(text);
+    return KT_EXIT_OK;
+}
