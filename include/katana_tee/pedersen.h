@@ -12,10 +12,11 @@
  * pedersen(h, len(xs)). The length is a suffix; [] hashes to pedersen(0, 0).
  *
  * Not constant time: the inputs Katana hashes (chain ids, addresses) are
- * public. Fixed-base tables (signed 12-bit windows, 5.5 MB of static
- * storage that stays untouched until used) are built on first use
- * (thread-safe, about 35 ms) and kept for the process lifetime. Nothing
- * here fails or allocates: every felt is a valid input.
+ * public. A process's first 256 hashes take about 180 us each (no
+ * precomputation); then fixed-base tables (10 MB of static storage that
+ * stays untouched until then, about 70 ms to build, thread-safe) make each
+ * hash about 10 us for the rest of the process. Both give the same answer.
+ * Nothing here fails or allocates: every felt is a valid input.
  */
 #ifndef KATANA_TEE_PEDERSEN_H
 #define KATANA_TEE_PEDERSEN_H

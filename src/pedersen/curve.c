@@ -50,8 +50,13 @@ void kt_ec_from_affine(kt_ec_jac *r, const kt_ec_affine *a) {
     r->z = kt_fe_one;
 }
 
-/* dbl-2007-bl with a = 1 (the STARK curve's alpha). */
-void kt_ec_double(kt_ec_jac *r, const kt_ec_jac *a) {
+static void reduce_point(kt_ec_jac *r);
+
+/* dbl-2007-bl with a = 1 (the STARK curve's alpha), on reduced values. */
+void kt_ec_double(kt_ec_jac *r, const kt_ec_jac *in) {
+    kt_ec_jac red = *in; /* lazy coordinates (below 4p) in: the sums below need them reduced */
+    reduce_point(&red);
+    const kt_ec_jac *a = &red;
     if (fe_is_zero(&a->z) || fe_is_zero(&a->y)) {
         memset(r, 0, sizeof *r); /* 2*O = O; a point with y = 0 has order 2 */
         return;
@@ -160,7 +165,7 @@ static void lsqr_n(kt_fe *r, const kt_fe *a, int n) {
  * squarings, then twelve rounds of 16 squarings and a multiplication by
  * x^(2^16 - 1). 266 squarings and 17 multiplications.
  */
-void kt_ec_fe_inv(kt_fe *r, const kt_fe *a) {
+void kt_ec_fe_inv_fermat(kt_fe *r, const kt_fe *a) {
     kt_fe t2, t4, t8, t16, acc, tmp;
     lmul(&t2, a, a);
     lmul(&t2, &t2, a); /* 2^2 - 1 */
@@ -228,6 +233,143 @@ void kt_ec_add_affine(kt_ec_jac *r, const kt_ec_affine *b) {
     lsub(&z3, &z3, &z1z1, &four_p); /* < 6p, and Z1Z1 + HH < 4p keeps it positive */
     SUB_RAW(&z3, &z3, &hh);
     WEAK(z3.v);               /* < 2p */
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+}
+
+/*
+ * Two independent madd-2007-bl additions, statement by statement side by
+ * side. One addition is a chain of dependent products, each waiting for
+ * the last (the multiplier's latency, not its throughput, sets the pace);
+ * two chains interleaved keep it busy with the other's work meanwhile.
+ * Any special case (an accumulator at infinity, an addend equal to or the
+ * negation of its accumulator) falls back to kt_ec_add_affine for both.
+ */
+void kt_ec_add_affine2(kt_ec_jac *r[2], const kt_ec_affine *b[2]) {
+    if (lzero(&r[0]->z) || lzero(&r[1]->z)) {
+        kt_ec_add_affine(r[0], b[0]);
+        kt_ec_add_affine(r[1], b[1]);
+        return;
+    }
+    kt_fe z1z1[2], u2[2], s2[2], h[2], hh[2], i[2], j[2], rr[2], v[2], t[2];
+    kt_fe x3[2], y3[2], z3[2];
+    /* the bounds are those of kt_ec_add_affine, step for step */
+    for (int k = 0; k < 2; k++)
+        lmul(&z1z1[k], &r[k]->z, &r[k]->z);
+    for (int k = 0; k < 2; k++)
+        lmul(&u2[k], &b[k]->x, &z1z1[k]);
+    for (int k = 0; k < 2; k++)
+        lmul(&s2[k], &b[k]->y, &r[k]->z);
+    for (int k = 0; k < 2; k++)
+        lmul(&s2[k], &s2[k], &z1z1[k]);
+    for (int k = 0; k < 2; k++) {
+        lsub(&h[k], &u2[k], &r[k]->x, &two_p);
+        lsub(&rr[k], &s2[k], &r[k]->y, &two_p);
+    }
+    if (lzero(&h[0]) || lzero(&h[1])) {
+        kt_ec_add_affine(r[0], b[0]); /* nothing written yet: redo both the careful way */
+        kt_ec_add_affine(r[1], b[1]);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        ADD_RAW(&rr[k], &rr[k], &rr[k]);
+        WEAK(rr[k].v);
+    }
+    for (int k = 0; k < 2; k++)
+        lmul(&hh[k], &h[k], &h[k]);
+    for (int k = 0; k < 2; k++) {
+        ADD_RAW(&i[k], &hh[k], &hh[k]);
+        ADD_RAW(&i[k], &i[k], &i[k]);
+        WEAK(i[k].v);
+    }
+    for (int k = 0; k < 2; k++)
+        lmul(&j[k], &h[k], &i[k]);
+    for (int k = 0; k < 2; k++)
+        lmul(&v[k], &r[k]->x, &i[k]);
+    for (int k = 0; k < 2; k++)
+        lmul(&x3[k], &rr[k], &rr[k]);
+    for (int k = 0; k < 2; k++) {
+        lsub(&x3[k], &x3[k], &j[k], &six_p);
+        SUB_RAW(&x3[k], &x3[k], &v[k]);
+        SUB_RAW(&x3[k], &x3[k], &v[k]);
+        WEAK(x3[k].v);
+        lsub(&t[k], &v[k], &x3[k], &two_p);
+    }
+    for (int k = 0; k < 2; k++)
+        lmul(&y3[k], &rr[k], &t[k]);
+    for (int k = 0; k < 2; k++)
+        lmul(&t[k], &r[k]->y, &j[k]);
+    for (int k = 0; k < 2; k++) {
+        ADD_RAW(&t[k], &t[k], &t[k]);
+        lsub(&y3[k], &y3[k], &t[k], &four_p);
+        WEAK(y3[k].v);
+        ADD_RAW(&z3[k], &r[k]->z, &h[k]);
+        WEAK(z3[k].v);
+    }
+    for (int k = 0; k < 2; k++)
+        lmul(&z3[k], &z3[k], &z3[k]);
+    for (int k = 0; k < 2; k++) {
+        lsub(&z3[k], &z3[k], &z1z1[k], &four_p);
+        SUB_RAW(&z3[k], &z3[k], &hh[k]);
+        WEAK(z3[k].v);
+        r[k]->x = x3[k];
+        r[k]->y = y3[k];
+        r[k]->z = z3[k];
+    }
+}
+
+/* add-2007-bl on reduced values: once per hash, so plain rather than lazy. */
+void kt_ec_add(kt_ec_jac *r, const kt_ec_jac *b) {
+    kt_ec_jac a = *r, c = *b;
+    reduce_point(&a);
+    reduce_point(&c);
+    if (fe_is_zero(&c.z)) {
+        *r = a;
+        return;
+    }
+    if (fe_is_zero(&a.z)) {
+        *r = c;
+        return;
+    }
+    kt_fe z1z1, z2z2, u1, u2, s1, s2, h, i, j, rr, v, t;
+    fsqr(&z1z1, &a.z);
+    fsqr(&z2z2, &c.z);
+    fmul(&u1, &a.x, &z2z2);
+    fmul(&u2, &c.x, &z1z1);
+    fmul(&s1, &a.y, &c.z);
+    fmul(&s1, &s1, &z2z2);
+    fmul(&s2, &c.y, &a.z);
+    fmul(&s2, &s2, &z1z1);
+    kt_fe_sub(&h, &u2, &u1);
+    kt_fe_sub(&rr, &s2, &s1);
+    if (fe_is_zero(&h)) {
+        if (fe_is_zero(&rr))
+            kt_ec_double(r, &a); /* the same point */
+        else
+            memset(r, 0, sizeof *r); /* b = -a */
+        return;
+    }
+    fdbl(&rr, &rr);
+    fdbl(&i, &h);
+    fsqr(&i, &i);      /* I = (2H)^2 */
+    fmul(&j, &h, &i);  /* J = H*I */
+    fmul(&v, &u1, &i); /* V = U1*I */
+    kt_fe x3, y3, z3;
+    fsqr(&x3, &rr);
+    kt_fe_sub(&x3, &x3, &j);
+    kt_fe_sub(&x3, &x3, &v);
+    kt_fe_sub(&x3, &x3, &v); /* X3 = r^2 - J - 2V */
+    kt_fe_sub(&t, &v, &x3);
+    fmul(&y3, &rr, &t);
+    fmul(&t, &s1, &j);
+    fdbl(&t, &t);
+    kt_fe_sub(&y3, &y3, &t); /* Y3 = r(V - X3) - 2 S1 J */
+    kt_fe_add(&z3, &a.z, &c.z);
+    fsqr(&z3, &z3);
+    kt_fe_sub(&z3, &z3, &z1z1);
+    kt_fe_sub(&z3, &z3, &z2z2);
+    fmul(&z3, &z3, &h); /* Z3 = ((Z1+Z2)^2 - Z1Z1 - Z2Z2) H */
     r->x = x3;
     r->y = y3;
     r->z = z3;

@@ -30,14 +30,28 @@ void kt_ec_init(void);
 /* r = a (affine -> Jacobian, Z = 1). */
 void kt_ec_from_affine(kt_ec_jac *r, const kt_ec_affine *a);
 
-/* r = 2a (r may alias a). */
+/* r = 2a (r may alias a; a's coordinates below 4p, r's reduced). */
 void kt_ec_double(kt_ec_jac *r, const kt_ec_jac *a);
 
 /* r += b (mixed addition; handles r = b, r = -b and r = infinity); lazy output. */
 void kt_ec_add_affine(kt_ec_jac *r, const kt_ec_affine *b);
 
-/* 1/a for a != 0 (Fermat); 0 for 0. */
+/* r[0] += b[0] and r[1] += b[1] at once (two independent accumulators; the
+ * same results as two kt_ec_add_affine calls, faster). */
+void kt_ec_add_affine2(kt_ec_jac *r[2], const kt_ec_affine *b[2]);
+
+/* r += b for two Jacobian points (handles equal, opposite and infinity). */
+void kt_ec_add(kt_ec_jac *r, const kt_ec_jac *b);
+
+/* 1/a for a != 0, 0 for 0 (a below 4p, r reduced): Bernstein-Yang
+ * divsteps, variable time (inverse.c). */
 void kt_ec_fe_inv(kt_fe *r, const kt_fe *a);
+
+/* The same by Fermat, a^(p-2): the reference the tests hold the fast one to. */
+void kt_ec_fe_inv_fermat(kt_fe *r, const kt_fe *a);
+
+/* R^3 mod p (Montgomery constant of inverse.c) */
+extern const kt_fe kt_ec_r3;
 
 /* The affine x coordinate of a; false for infinity. */
 bool kt_ec_affine_x(kt_fe *x, const kt_ec_jac *a);
