@@ -86,6 +86,33 @@ kt_status kt_cli_felt(const char *text, const char *option, kt_felt *out, kt_err
 kt_status kt_cli_uint(const char *text, const char *option, unsigned long long min,
                       unsigned long long max, unsigned long long *out, kt_error *err);
 
+/* Where a numeric option's value goes. */
+typedef enum kt_cli_num_type {
+    KT_CLI_NUM_UNSIGNED, /* unsigned */
+    KT_CLI_NUM_SIZE,     /* size_t */
+    KT_CLI_NUM_LONG,     /* long */
+    KT_CLI_NUM_U64,      /* uint64_t */
+} kt_cli_num_type;
+
+/*
+ * One numeric option of a command: its name, the text given (NULL when the
+ * option was not given: dest is left alone), the range the text must be
+ * in, and where the value (times scale, e.g. 1000 for seconds into
+ * milliseconds; 0 means 1) is stored. The range bounds the text, so it must
+ * keep value * scale within dest's type.
+ */
+typedef struct kt_cli_num_opt {
+    const char *name;
+    const char *text;
+    unsigned long long min, max;
+    kt_cli_num_type type;
+    void *dest;
+    long scale;
+} kt_cli_num_opt;
+
+/* Parse every given option of opts[0..n) (kt_cli_uint), stopping at the first bad one. */
+kt_status kt_cli_parse_numbers(const kt_cli_num_opt *opts, size_t n, kt_error *err);
+
 /*
  * Write data to `path` atomically (temp file + rename; nothing is left at
  * path on failure), or to stdout when path is NULL or "-".

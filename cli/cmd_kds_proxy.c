@@ -118,34 +118,20 @@ static int run(int argc, char **argv) {
         po.max_upstream_rps = r;
     }
     kt_error err = {0};
-    static const struct {
-        int opt;
-        const char *name;
-        unsigned long long min, max;
-    } nums[] = {
-        {O_MAXCONN, "--max-connections", 1, 65536},
-        {O_PERCLIENT, "--per-client-connections", 1, 65536},
-        {O_READ, "--read-timeout", 1, 3600},
-        {O_NEG, "--negative-ttl", 1, 86400},
-        {O_RETRIES, "--upstream-retries", 1, 20},
-        {O_DEADLINE, "--upstream-deadline", 1, 3600},
+    const kt_cli_num_opt nums[] = {
+        {"--max-connections", num_text[O_MAXCONN], 1, 65536, KT_CLI_NUM_UNSIGNED,
+         &po.max_connections, 1},
+        {"--per-client-connections", num_text[O_PERCLIENT], 1, 65536, KT_CLI_NUM_UNSIGNED,
+         &po.per_client_connections, 1},
+        {"--read-timeout", num_text[O_READ], 1, 3600, KT_CLI_NUM_UNSIGNED, &po.read_timeout_s, 1},
+        {"--negative-ttl", num_text[O_NEG], 1, 86400, KT_CLI_NUM_UNSIGNED, &po.negative_ttl_s, 1},
+        {"--upstream-retries", num_text[O_RETRIES], 1, 20, KT_CLI_NUM_UNSIGNED,
+         &po.upstream_retries, 1},
+        {"--upstream-deadline", num_text[O_DEADLINE], 1, 3600, KT_CLI_NUM_LONG,
+         &po.upstream_deadline_ms, 1000}, /* given in seconds */
     };
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        const char *t = num_text[nums[i].opt];
-        unsigned long long v;
-        if (!t)
-            continue;
-        if (kt_cli_uint(t, nums[i].name, nums[i].min, nums[i].max, &v, &err) != KT_OK)
-            return kt_cli_fail(argv[0], &err);
-        switch (nums[i].opt) {
-        case O_MAXCONN: po.max_connections = (unsigned)v; break;
-        case O_PERCLIENT: po.per_client_connections = (unsigned)v; break;
-        case O_READ: po.read_timeout_s = (unsigned)v; break;
-        case O_NEG: po.negative_ttl_s = (unsigned)v; break;
-        case O_RETRIES: po.upstream_retries = (unsigned)v; break;
-        default: po.upstream_deadline_ms = (long)v * 1000L; break;
-        }
-    }
+    if (kt_cli_parse_numbers(nums, sizeof nums / sizeof nums[0], &err) != KT_OK)
+        return kt_cli_fail(argv[0], &err);
 
     /* Block the stop signals before any thread exists, so only sigwait below sees them. */
     sigset_t stop;

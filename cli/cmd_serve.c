@@ -218,51 +218,37 @@ static int run(int argc, char **argv) {
 
     kt_error err = {0};
     unsigned long long v;
-    static const struct {
-        int opt;
-        const char *name;
-        unsigned long long min, max;
-    } nums[] = {
-        {O_MAXBODY, "--max-body", 16, 1ULL << 30},
-        {O_MAXBATCH, "--max-batch", 1, 100000},
-        {O_MAXCONN, "--max-connections", 1, 65536},
-        {O_IDLE, "--idle-timeout", 1, 86400},
-        {O_NODETIMEOUT, "--node-timeout", 1, 3600000},
-        {O_PERCLIENT, "--per-client", 1, 65536},
-        {O_HEADTIMEOUT, "--head-timeout", 10, 600000},
-        {O_BODYTIMEOUT, "--body-timeout", 10, 600000},
-        {O_ATTESTREQ, "--max-attest-per-request", 1, 1000},
-        {O_ATTESTCLIENT, "--max-attest-per-client", 1, 1000},
-        {O_ATTESTWAIT, "--attest-wait", 10, 3600000},
-        {O_CACHEBLOCKS, "--cache-blocks", 1, 4096},
-        {O_FORK, "--fork-block-number", 0, 0x7fffffffffffffffULL},
-        {O_MAXRANGE, "--max-range", 1, 1000000},
-        {O_RANGECONC, "--range-concurrency", 1, 64},
+    const kt_cli_num_opt nums[] = {
+        {"--max-body", num_text[O_MAXBODY], 16, 1ULL << 30, KT_CLI_NUM_SIZE, &ro.max_body, 1},
+        {"--max-batch", num_text[O_MAXBATCH], 1, 100000, KT_CLI_NUM_SIZE, &ro.max_batch, 1},
+        {"--max-connections", num_text[O_MAXCONN], 1, 65536, KT_CLI_NUM_UNSIGNED,
+         &ro.max_connections, 1},
+        {"--idle-timeout", num_text[O_IDLE], 1, 86400, KT_CLI_NUM_UNSIGNED, &ro.idle_timeout_s, 1},
+        {"--node-timeout", num_text[O_NODETIMEOUT], 1, 3600000, KT_CLI_NUM_LONG,
+         &ro.node_timeout_ms, 1},
+        {"--per-client", num_text[O_PERCLIENT], 1, 65536, KT_CLI_NUM_UNSIGNED,
+         &ro.per_client_limit, 1},
+        {"--head-timeout", num_text[O_HEADTIMEOUT], 10, 600000, KT_CLI_NUM_LONG,
+         &ro.head_timeout_ms, 1},
+        {"--body-timeout", num_text[O_BODYTIMEOUT], 10, 600000, KT_CLI_NUM_LONG,
+         &ro.body_timeout_ms, 1},
+        {"--max-attest-per-request", num_text[O_ATTESTREQ], 1, 1000, KT_CLI_NUM_UNSIGNED,
+         &ro.max_attest_per_request, 1},
+        {"--max-attest-per-client", num_text[O_ATTESTCLIENT], 1, 1000, KT_CLI_NUM_UNSIGNED,
+         &ro.max_attest_per_client, 1},
+        {"--attest-wait", num_text[O_ATTESTWAIT], 10, 3600000, KT_CLI_NUM_LONG,
+         &ro.attest_wait_ms, 1},
+        {"--cache-blocks", num_text[O_CACHEBLOCKS], 1, 4096, KT_CLI_NUM_UNSIGNED,
+         &ro.cache_blocks, 1},
+        {"--fork-block-number", num_text[O_FORK], 0, 0x7fffffffffffffffULL, KT_CLI_NUM_U64,
+         &ro.fork_block_number, 1},
+        {"--max-range", num_text[O_MAXRANGE], 1, 1000000, KT_CLI_NUM_UNSIGNED, &ro.max_range, 1},
+        {"--range-concurrency", num_text[O_RANGECONC], 1, 64, KT_CLI_NUM_UNSIGNED,
+         &ro.range_concurrency, 1},
     };
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        const char *t = num_text[nums[i].opt];
-        if (!t)
-            continue;
-        if (kt_cli_uint(t, nums[i].name, nums[i].min, nums[i].max, &v, &err) != KT_OK)
-            return kt_cli_fail(argv[0], &err);
-        switch (nums[i].opt) {
-        case O_MAXBODY: ro.max_body = (size_t)v; break;
-        case O_MAXBATCH: ro.max_batch = (size_t)v; break;
-        case O_MAXCONN: ro.max_connections = (unsigned)v; break;
-        case O_IDLE: ro.idle_timeout_s = (unsigned)v; break;
-        case O_PERCLIENT: ro.per_client_limit = (unsigned)v; break;
-        case O_HEADTIMEOUT: ro.head_timeout_ms = (long)v; break;
-        case O_BODYTIMEOUT: ro.body_timeout_ms = (long)v; break;
-        case O_ATTESTREQ: ro.max_attest_per_request = (unsigned)v; break;
-        case O_ATTESTCLIENT: ro.max_attest_per_client = (unsigned)v; break;
-        case O_ATTESTWAIT: ro.attest_wait_ms = (long)v; break;
-        case O_CACHEBLOCKS: ro.cache_blocks = (unsigned)v; break;
-        case O_FORK: ro.sharding = true; ro.fork_block_number = v; break;
-        case O_MAXRANGE: ro.max_range = (unsigned)v; break;
-        case O_RANGECONC: ro.range_concurrency = (unsigned)v; break;
-        default: ro.node_timeout_ms = (long)v; break;
-        }
-    }
+    if (kt_cli_parse_numbers(nums, sizeof nums / sizeof nums[0], &err) != KT_OK)
+        return kt_cli_fail(argv[0], &err);
+    ro.sharding = num_text[O_FORK] != NULL;
     if (threads_text) {
         if (strcmp(threads_text, "per-connection") == 0) {
             ro.threads = -1;

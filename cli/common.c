@@ -167,6 +167,26 @@ kt_status kt_cli_uint(const char *text, const char *option, unsigned long long m
     return KT_OK;
 }
 
+kt_status kt_cli_parse_numbers(const kt_cli_num_opt *opts, size_t n, kt_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        const kt_cli_num_opt *o = &opts[i];
+        unsigned long long v;
+        if (!o->text)
+            continue;
+        kt_status st = kt_cli_uint(o->text, o->name, o->min, o->max, &v, err);
+        if (st != KT_OK)
+            return st;
+        v *= (unsigned long long)(o->scale > 0 ? o->scale : 1);
+        switch (o->type) {
+        case KT_CLI_NUM_UNSIGNED: *(unsigned *)o->dest = (unsigned)v; break;
+        case KT_CLI_NUM_SIZE: *(size_t *)o->dest = (size_t)v; break;
+        case KT_CLI_NUM_LONG: *(long *)o->dest = (long)v; break;
+        case KT_CLI_NUM_U64: *(uint64_t *)o->dest = (uint64_t)v; break;
+        }
+    }
+    return KT_OK;
+}
+
 kt_status kt_cli_write(const char *path, const void *data, size_t len, kt_error *err) {
     if (!path || strcmp(path, "-") == 0) {
         if (len && fwrite(data, 1, len, stdout) != len)
