@@ -13,7 +13,8 @@
 #define V4 "fixtures/snp/milan-v4-gcp-cartridge/report.bin"
 #define V5 "fixtures/snp/milan-v5-gcp-atakit/report.bin"
 
-/* A shared report file as a malloc'd 1184-byte buffer; fails the test if it is missing or another size. */
+/* A shared report file as a malloc'd 1184-byte buffer; fails the test if it is
+ * missing or of another size. */
 uint8_t *load_report(const char *rel);
 
 #endif

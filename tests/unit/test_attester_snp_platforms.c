@@ -1,9 +1,11 @@
 /*
  * One suite for every platform the sev-snp attester can meet: the same
- * requests against the fakes of the kernel (tests/support/snp_fake_*.c), a
- * simulated chip (src/sim/sim_snp.c, quotes verified end to end) and this
- * machine's real SEV-SNP guest interface when it has one (otherwise those
- * cases are skipped, by name).
+ * requests against the fakes of the kernel (tests/support/snp_fake_*.c:
+ * fixture reports, firmware behaviour scripted), a simulated chip
+ * (src/sim/sim_snp.c: real reports signed by the simulator's key chain, so
+ * the quote verifies end to end), and this machine's SEV-SNP guest
+ * interface when it has one (otherwise that case is skipped, by name).
+ * Both kernel paths: the /dev/sev-guest ioctl and configfs-tsm.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,23 +20,13 @@
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
 #include "snp_fake_device.h"
-#include "snp_fake_tsm.h"
+
+#ifdef KT_HAVE_SNP
 #include "katana_tee/sim.h"
 #include "katana_tee/verify.h"
 #include "sim/sim_snp.h"
+#include "snp_fake_tsm.h"
 
-#ifdef KT_HAVE_SNP
-
-/* ==== one suite for every platform: fake, simulated chip, real device ============= */
-
-/*
- * The same requests against each platform the attester can meet: the fakes
- * above (fixture reports, firmware behaviour scripted), a simulated chip
- * (src/sim/sim_snp.c: real reports signed by the simulator's key chain, so
- * the quote verifies end to end), and this machine's SEV-SNP guest
- * interface when it has one (otherwise that case is skipped, by name).
- * Both kernel paths: the /dev/sev-guest ioctl and configfs-tsm.
- */
 typedef enum { PLAT_FAKE, PLAT_SIM, PLAT_DEVICE } plat_kind;
 
 static char *g_sim_dir;
@@ -242,7 +234,8 @@ int main(void) {
 #else /* !KT_HAVE_SNP */
 
 int main(void) {
-    return snp_tests_not_built("the platform suite (fake, simulated chip, device: test_attester_snp_platforms) is");
+    return snp_tests_not_built(
+        "the platform suite (fake, simulated chip, device: test_attester_snp_platforms) is");
 }
 
 #endif

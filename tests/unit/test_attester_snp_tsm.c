@@ -18,9 +18,9 @@
 #include "katana_tee/quote.h"
 #include "katana_tee/report.h"
 #include "snp_fake_device.h"
-#include "snp_fake_tsm.h"
 
 #ifdef KT_HAVE_SNP
+#include "snp_fake_tsm.h"
 
 static void test_tsm_success_exact_bytes(void **state) {
     fake_tsm t = {0};
