@@ -36,6 +36,14 @@ kt_status kt_v1_event_proof_from_json(const json_t *result, kt_v1_event_proof *o
 kt_status kt_v1j_load(const char *text, size_t len, const char *what, json_t **doc,
                       const json_t **result, kt_error *err);
 
+/* Read one answer's `result` object into out (a kt_v1_*_from_json). */
+typedef kt_status (*kt_v1j_reader)(const json_t *result, void *out, kt_error *err);
+
+/* kt_v1j_load, then read the result object with `read`; the document is
+ * released before returning. */
+kt_status kt_v1j_parse(const char *text, size_t len, const char *what, kt_v1j_reader read,
+                       void *out, kt_error *err);
+
 /* Refuse a key outside `allowed` and a missing key of `required`. */
 kt_status kt_v1j_keys(const json_t *obj, const char *what, const char *const *allowed,
                       size_t n_allowed, const char *const *required, size_t n_required,

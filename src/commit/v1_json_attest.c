@@ -196,18 +196,15 @@ kt_status kt_v1_attestation_from_json(const json_t *r, kt_v1_attestation *out, k
     return st;
 }
 
-kt_status kt_v1_attestation_parse(const char *json, size_t len, kt_v1_attestation *out,
-                                  kt_error *err) {
+static kt_status read_attestation(const json_t *result, void *out, kt_error *err) {
+    return kt_v1_attestation_from_json(result, out, err);
+}
+
+kt_status kt_v1_attestation_parse(const char *json, size_t len, kt_v1_attestation *out, kt_error *err) {
     if (!out)
         return kt_fail(err, KT_E_INVALID_ARG, WHAT ": missing argument");
     memset(out, 0, sizeof *out);
-    json_t *doc;
-    const json_t *result;
-    kt_status st = kt_v1j_load(json, len, WHAT, &doc, &result, err);
-    if (st == KT_OK)
-        st = kt_v1_attestation_from_json(result, out, err);
-    json_decref(doc);
-    return st;
+    return kt_v1j_parse(json, len, WHAT, read_attestation, out, err);
 }
 
 /* ---- rendering ----------------------------------------------------------------- */

@@ -51,6 +51,17 @@ kt_status kt_v1j_load(const char *text, size_t len, const char *what, json_t **d
     return KT_OK;
 }
 
+kt_status kt_v1j_parse(const char *text, size_t len, const char *what, kt_v1j_reader read,
+                       void *out, kt_error *err) {
+    json_t *doc;
+    const json_t *result;
+    kt_status st = kt_v1j_load(text, len, what, &doc, &result, err);
+    if (st == KT_OK)
+        st = read(result, out, err);
+    json_decref(doc);
+    return st;
+}
+
 kt_status kt_v1j_keys(const json_t *obj, const char *what, const char *const *allowed,
                       size_t n_allowed, const char *const *required, size_t n_required,
                       kt_error *err) {
