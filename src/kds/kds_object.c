@@ -10,16 +10,37 @@
 
 /* ---- one object: cache, then network ------------------------------------------------------ */
 
+/* The origin line of an object: "cache PATH" or "KDS URL", shortened when asked. */
+static void set_origin(char *origin, size_t cap, bool short_origin, const char *source,
+                       const char *where) {
+    if (!origin || !cap)
+        return;
+    char o[KT_KDS_URL_MAX + KT_KDS_PATH_MAX + 16];
+    kt_kds_sfmt(o, sizeof o, "%s %s", source, where);
+    if (short_origin)
+        kt_kds_shorten_hex(o, origin, cap);
+    else
+        kt_kds_sfmt(origin, cap, "%s", o);
+}
+
+static kt_status object_path(kt_kds_client *c, const kt_kds_object *obj, char *path, size_t cap,
+                             kt_error *err) {
+    char rel[512];
+    kt_status st = kt_kds_object_cache_rel(obj, rel, sizeof rel, err);
+    if (st == KT_OK)
+        kt_kds_sfmt(path, cap, "%s/%s", c->cache_dir, rel);
+    return st;
+}
+
 kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool network,
                             uint8_t **out, size_t *out_len, char *origin, size_t cap,
                             bool short_origin, kt_error *err) {
-    char url[KT_KDS_URL_MAX], rel[512], path[KT_KDS_PATH_MAX], shown[KT_KDS_PATH_MAX + 8];
+    char url[KT_KDS_URL_MAX], path[KT_KDS_PATH_MAX], shown[KT_KDS_PATH_MAX + 8];
     kt_status st = kt_kds_object_url(c->base, obj, url, sizeof url, err);
     if (st == KT_OK)
-        st = kt_kds_object_cache_rel(obj, rel, sizeof rel, err);
+        st = object_path(c, obj, path, sizeof path, err);
     if (st != KT_OK)
         return st;
-    kt_kds_sfmt(path, sizeof path, "%s/%s", c->cache_dir, rel);
     kt_kds_show_path(c, path, shown, sizeof shown);
     const char *name = kt_kds_object_name(obj);
 
@@ -30,14 +51,7 @@ kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool net
     if (cs == KT_KDS_CACHE_HIT) {
         *out = cached;
         *out_len = cached_len;
-        if (origin && cap) {
-            char o[KT_KDS_PATH_MAX + 16];
-            kt_kds_sfmt(o, sizeof o, "cache %s", shown);
-            if (short_origin)
-                kt_kds_shorten_hex(o, origin, cap);
-            else
-                kt_kds_sfmt(origin, cap, "%s", o);
-        }
+        set_origin(origin, cap, short_origin, "cache", shown);
         return KT_OK;
     }
     char date[64] = "";
@@ -51,14 +65,7 @@ kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool net
                  date);
             *out = cached;
             *out_len = cached_len;
-            if (origin && cap) {
-                char o[KT_KDS_PATH_MAX + 16];
-                kt_kds_sfmt(o, sizeof o, "cache %s", shown);
-                if (short_origin)
-                    kt_kds_shorten_hex(o, origin, cap);
-                else
-                    kt_kds_sfmt(origin, cap, "%s", o);
-            }
+            set_origin(origin, cap, short_origin, "cache", shown);
             return KT_OK;
         }
         return kt_fail(err, KT_E_OFFLINE, "offline and the %s is %s; it can be fetched from %s",
@@ -79,8 +86,7 @@ kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool net
                  ferr.message, shown, until, date);
             *out = cached;
             *out_len = cached_len;
-            if (origin && cap)
-                kt_kds_sfmt(origin, cap, "cache %s", shown);
+            set_origin(origin, cap, short_origin, "cache", shown);
             return KT_OK;
         }
         if (err)
@@ -100,27 +106,11 @@ kt_status kt_kds_get_object(kt_kds_client *c, const kt_kds_object *obj, bool net
     }
     *out = body;
     *out_len = body_len;
-    if (origin && cap) {
-        char o[KT_KDS_URL_MAX + 8];
-        kt_kds_sfmt(o, sizeof o, "KDS %s", url);
-        if (short_origin)
-            kt_kds_shorten_hex(o, origin, cap);
-        else
-            kt_kds_sfmt(origin, cap, "%s", o);
-    }
+    set_origin(origin, cap, short_origin, "KDS", url);
     return KT_OK;
 }
 
 /* ---- one object by itself, for the caching proxy -------------------------------------------- */
-
-static kt_status object_path(kt_kds_client *c, const kt_kds_object *obj, char *path, size_t cap,
-                             kt_error *err) {
-    char rel[512];
-    kt_status st = kt_kds_object_cache_rel(obj, rel, sizeof rel, err);
-    if (st == KT_OK)
-        kt_kds_sfmt(path, cap, "%s/%s", c->cache_dir, rel);
-    return st;
-}
 
 kt_status kt_kds_cache_get(kt_kds_client *c, const kt_kds_object *obj, uint8_t **bytes,
                            size_t *len, time_t *expires, kt_error *err) {
