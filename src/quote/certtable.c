@@ -11,6 +11,7 @@
 #include "katana_tee/quote.h"
 #include "quote/certtable.h"
 #include "util/cursor.h"
+#include "x509/x509util.h"
 #include "util/error.h"
 
 #define ENTRY_SIZE 24
@@ -61,15 +62,6 @@ static bool all_zero(const uint8_t *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         acc |= p[i];
     return acc == 0;
-}
-
-/* PEM if the data starts (after leading whitespace) with a PEM boundary line. */
-static bool looks_pem(const uint8_t *p, size_t n) {
-    static const char begin[] = "-----BEGIN ";
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-        i++;
-    return n - i >= sizeof begin - 1 && memcmp(p + i, begin, sizeof begin - 1) == 0;
 }
 
 /* "entry 2 (VCEK)" for messages. */
@@ -164,7 +156,7 @@ static kt_status parse_table(const uint8_t *bytes, size_t len, kt_cert_table *ou
                                (unsigned long long)ostart, (unsigned long long)oend);
         }
         e->data = bytes + start;
-        e->is_pem = looks_pem(e->data, e->len);
+        e->is_pem = kt_pem_detect(e->data, e->len);
         if (end > reach)
             reach = (size_t)end;
     }

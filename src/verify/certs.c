@@ -145,19 +145,6 @@ static kt_status add_der(kt_certs *certs, kt_cert_role role, const uint8_t *der,
                    "%s: not a DER X.509 certificate or CRL (%zu bytes)", origin, len);
 }
 
-static bool looks_like_pem(const uint8_t *bytes, size_t len) {
-    static const char marker[] = "-----BEGIN ";
-    size_t m = sizeof marker - 1;
-    if (len < m)
-        return false;
-    /* the marker may start at offsets 0..4095; compare only where a '-' is */
-    size_t span = len - m + 1 < 4096 ? len - m + 1 : 4096;
-    for (const uint8_t *p = bytes; (p = memchr(p, '-', span - (size_t)(p - bytes))) != NULL; p++)
-        if (memcmp(p, marker, m) == 0)
-            return true;
-    return false;
-}
-
 /* Add every certificate / CRL of a PEM text (a bundle holds several). */
 typedef struct pem_add {
     kt_certs *certs;
@@ -201,7 +188,7 @@ kt_status kt_certs_add(kt_certs *certs, kt_cert_role role, const uint8_t *bytes,
     if (len > CERT_FILE_MAX)
         return kt_fail(err, KT_E_TOO_LARGE, "%s: %zu bytes is too large for a certificate",
                        origin, len);
-    if (looks_like_pem(bytes, len))
+    if (kt_pem_detect(bytes, len))
         return add_pem(certs, role, bytes, len, origin, replace, err);
     return add_der(certs, role, bytes, len, origin, replace, err);
 }

@@ -313,3 +313,16 @@ kt_status kt_x509_amd_extensions(const X509 *cert, const char *what, kt_amd_ext 
                      sizeof out->csp_id, err);
     return st;
 }
+
+bool kt_pem_detect(const uint8_t *bytes, size_t len) {
+    static const char marker[] = "-----BEGIN ";
+    size_t m = sizeof marker - 1;
+    if (!bytes || len < m)
+        return false;
+    /* the marker may start at offsets 0..4095; compare only where a '-' is */
+    size_t span = len - m + 1 < 4096 ? len - m + 1 : 4096;
+    for (const uint8_t *p = bytes; (p = memchr(p, '-', span - (size_t)(p - bytes))) != NULL; p++)
+        if (memcmp(p, marker, m) == 0)
+            return true;
+    return false;
+}

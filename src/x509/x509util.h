@@ -33,6 +33,15 @@ typedef kt_status (*kt_pem_block_fn)(void *ctx, const char *type, const uint8_t 
 kt_status kt_pem_foreach(const uint8_t *pem, size_t len, kt_pem_block_fn fn, void *ctx,
                          int *count, kt_error *err);
 
+/*
+ * Whether bytes look like PEM text rather than DER: a "-----BEGIN " line
+ * starts within the first 4096 bytes (text such as `openssl x509 -text`
+ * output may precede it). DER never starts that way (its first byte is a
+ * tag), so a DER object is never taken for PEM unless its own content
+ * holds the marker; either reading then checks the object fully.
+ */
+bool kt_pem_detect(const uint8_t *bytes, size_t len);
+
 /* Product named by an AMD CA CN suffix ("ARK-Milan", "SEV-Genoa", "SEV-VLEK-Turin"). */
 kt_product kt_x509_product_from_cn(const char *cn);
 

@@ -2,6 +2,7 @@
  * The extended-report certificate table: the real configfs-tsm auxblob
  * (PEM entries), build/parse round trips, and every structural rejection.
  */
+#include "x509/x509util.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -296,6 +297,29 @@ static void test_zero_length_and_guid(void **state) {
     expect(t, sizeof t, KT_E_PARSE, "entry 0 (VCEK) has length 0");
 }
 
+/* One PEM rule for the certificate table and the verifier's files (x509util). */
+static void test_pem_detect(void **state) {
+    (void)state;
+    static const char plain[] = "-----BEGIN CERTIFICATE-----\nAAAA\n";
+    static const char spaced[] = " \r\n\t-----BEGIN CERTIFICATE-----\n";
+    static const char preamble[] = "Certificate:\n    Data: ...\n-----BEGIN CERTIFICATE-----\n";
+    static const uint8_t der[] = {0x30, 0x82, 0x01, 0x0a, 0x02, 0x01, 0x00, 0x2d, 0x2d, 0x2d,
+                                  0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49};
+    assert_true(kt_pem_detect((const uint8_t *)plain, strlen(plain)));
+    assert_true(kt_pem_detect((const uint8_t *)spaced, strlen(spaced)));
+    assert_true(kt_pem_detect((const uint8_t *)preamble, strlen(preamble)));
+    assert_false(kt_pem_detect(der, sizeof der)); /* dashes, but no whole marker */
+    assert_false(kt_pem_detect((const uint8_t *)"-----BEGIN", 10)); /* cut short */
+    assert_false(kt_pem_detect(NULL, 0));
+    /* a marker past the first 4096 bytes does not count */
+    static uint8_t late[4200];
+    memset(late, 'x', sizeof late);
+    memcpy(late + 4097, "-----BEGIN ", 11);
+    assert_false(kt_pem_detect(late, sizeof late));
+    memcpy(late + 4000, "-----BEGIN ", 11);
+    assert_true(kt_pem_detect(late, sizeof late));
+}
+
 static void test_null_args(void **state) {
     (void)state;
     kt_cert_table t;
@@ -319,6 +343,7 @@ int main(void) {
         cmocka_unit_test(test_duplicate_guid),
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_zero_length_and_guid),
+        cmocka_unit_test(test_pem_detect),
         cmocka_unit_test(test_null_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
