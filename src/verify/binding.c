@@ -108,8 +108,44 @@ void kt_check_signer(kt_cert_role leaf_role, const kt_report *report, const kt_p
                  kt_cert_role_name(want));
 }
 
+/*
+ * The reserved bytes of the report's four TCB_VERSION fields in the layout
+ * of `product`. The parser checks them for the product it knew; a v2
+ * report without a product hint is parsed knowing only the bytes reserved
+ * in every layout, and the product is learnt from the chain: the rest are
+ * checked here. False (and the check failed, naming the byte) when one is set.
+ */
+static bool tcb_reserved_clear(const kt_report *report, kt_product product, kt_check *check) {
+    const struct {
+        const char *name;
+        uint64_t raw;
+    } tcbs[] = {
+        {"CURRENT_TCB", report->current_tcb.raw},
+        {"REPORTED_TCB", report->reported_tcb.raw},
+        {"COMMITTED_TCB", report->committed_tcb.raw},
+        {"LAUNCH_TCB", report->launch_tcb.raw},
+    };
+    uint64_t mask = kt_tcb_reserved_mask(product);
+    for (size_t i = 0; i < sizeof tcbs / sizeof tcbs[0]; i++) {
+        uint64_t bad = tcbs[i].raw & mask;
+        if (!bad)
+            continue;
+        unsigned byte = 0;
+        while (!((bad >> (8 * byte)) & 0xff))
+            byte++;
+        kt_check_set(check, KT_RESULT_FAIL, KT_E_RESERVED,
+                     "%s byte %u is reserved in the %s layout and must be zero (it is 0x%02x)",
+                     tcbs[i].name, byte, kt_product_name(product),
+                     (unsigned)((bad >> (8 * byte)) & 0xff));
+        return false;
+    }
+    return true;
+}
+
 void kt_check_tcb(const kt_amd_ext *ext, const kt_report *report, kt_product product,
                       kt_check *check) {
+    if (!tcb_reserved_clear(report, product, check))
+        return;
     const kt_tcb *t = &report->reported_tcb;
     struct {
         const char *name;
