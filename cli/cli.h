@@ -86,6 +86,10 @@ kt_status kt_cli_felt(const char *text, const char *option, kt_felt *out, kt_err
 kt_status kt_cli_uint(const char *text, const char *option, unsigned long long min,
                       unsigned long long max, unsigned long long *out, kt_error *err);
 
+/* --log-level: error, warn, info, debug as 0..3 (the order of both
+ * services' level enums); a usage error naming the choices otherwise. */
+kt_status kt_cli_log_level(const char *text, int *level, kt_error *err);
+
 /* Where a numeric option's value goes. */
 typedef enum kt_cli_num_type {
     KT_CLI_NUM_UNSIGNED, /* unsigned */

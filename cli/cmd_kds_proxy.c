@@ -102,13 +102,11 @@ static int run(int argc, char **argv) {
     if (optind < argc)
         return kt_cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
     if (level_text) {
-        static const char *const levels[] = {"error", "warn", "info", "debug"};
-        size_t i = 0;
-        while (i < 4 && strcmp(levels[i], level_text) != 0)
-            i++;
-        if (i == 4)
-            return kt_cli_usage_error(argv[0], "--log-level must be error, warn, info or debug");
-        po.log_level = (kt_kdsproxy_log_level)i;
+        int level;
+        kt_error lerr = {0};
+        if (kt_cli_log_level(level_text, &level, &lerr) != KT_OK)
+            return kt_cli_usage_error(argv[0], "%s", lerr.message);
+        po.log_level = (kt_kdsproxy_log_level)level;
     }
     if (rps_text) {
         char *end = NULL;

@@ -207,13 +207,11 @@ static int run(int argc, char **argv) {
     if (ao.sim_dir && strcmp(ao.backend, "sim") != 0 && strcmp(ao.backend, "sim-azure") != 0)
         return kt_cli_usage_error(argv[0], "--sim-dir goes with --attester sim or sim-azure only");
     if (level_text) {
-        static const char *const levels[] = {"error", "warn", "info", "debug"};
-        size_t i = 0;
-        while (i < 4 && strcmp(levels[i], level_text) != 0)
-            i++;
-        if (i == 4)
-            return kt_cli_usage_error(argv[0], "--log-level must be error, warn, info or debug");
-        ro.log_level = (kt_log_level)i;
+        int level;
+        kt_error lerr = {0};
+        if (kt_cli_log_level(level_text, &level, &lerr) != KT_OK)
+            return kt_cli_usage_error(argv[0], "%s", lerr.message);
+        ro.log_level = (kt_log_level)level;
     }
 
     kt_error err = {0};

@@ -167,6 +167,16 @@ kt_status kt_cli_uint(const char *text, const char *option, unsigned long long m
     return KT_OK;
 }
 
+kt_status kt_cli_log_level(const char *text, int *level, kt_error *err) {
+    static const char *const levels[] = {"error", "warn", "info", "debug"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(levels[i], text) == 0) {
+            *level = i;
+            return KT_OK;
+        }
+    return kt_fail(err, KT_E_INVALID_ARG, "--log-level must be error, warn, info or debug");
+}
+
 kt_status kt_cli_parse_numbers(const kt_cli_num_opt *opts, size_t n, kt_error *err) {
     for (size_t i = 0; i < n; i++) {
         const kt_cli_num_opt *o = &opts[i];
