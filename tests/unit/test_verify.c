@@ -94,18 +94,19 @@ static const fixture_case fixture_cases[] = {
     {"milan-v2-trustee: tampered VCEK (wrapped hwID)", FX "milan-v2-trustee/report.bin",
      FX "milan-v2-trustee/vcek-invalid-new.der", MILAN_CHAIN, NULL, NULL, NOW_2026, false, false,
      false, KT_CHECK_LEAF, KT_E_CHAIN},
-    {"milan-v2-constellation (cert_chain.pem)", FX "milan-v2-constellation/report.bin", NULL,
+    {"milan-v2-constellation: cert_chain.pem", FX "milan-v2-constellation/report.bin", NULL,
      NULL, NULL, FX "milan-v2-constellation", NULL, NOW_2026, false, false, true, 0, KT_OK},
     {"milan-v3-azure-cartridge", FX "milan-v3-azure-cartridge/report.bin", NULL, NULL, NULL,
      FX "milan-v3-azure-cartridge", NULL, NOW_2026, false, false, true, 0, KT_OK},
-    {"milan-v4-gcp-cartridge (version 4)", FX "milan-v4-gcp-cartridge/report.bin", NULL, NULL,
+    {"milan-v4-gcp-cartridge: version 4", FX "milan-v4-gcp-cartridge/report.bin", NULL, NULL,
      NULL, FX "milan-v4-gcp-cartridge", NULL, NOW_2026, false, false, true, 0, KT_OK},
-    {"milan-v4: wrong intermediate (ASVK for a VCEK)", FX "milan-v4-gcp-cartridge/report.bin",
+    {"milan-v4-gcp-cartridge-wrong-intermediate: ASVK for a VCEK",
+     FX "milan-v4-gcp-cartridge/report.bin",
      FX "milan-v4-gcp-cartridge-wrong-intermediate/vcek.der",
      FX "milan-v4-gcp-cartridge-wrong-intermediate/ark.der",
      FX "milan-v4-gcp-cartridge-wrong-intermediate/intermediate.der", NULL, NULL, NOW_2026, false,
      false, false, KT_CHECK_INTERMEDIATE, KT_E_CHAIN},
-    {"milan-v5-gcp-atakit with CRL inside its window", FX "milan-v5-gcp-atakit/report.bin", NULL,
+    {"milan-v5-gcp-atakit: CRL inside its window", FX "milan-v5-gcp-atakit/report.bin", NULL,
      NULL, NULL, FX "milan-v5-gcp-atakit", NULL, "2026-07-01T00:00:00Z", false, true, true, 0,
      KT_OK},
     {"milan-v5-gcp-atakit: CRL stale at 2026-11-24", FX "milan-v5-gcp-atakit/report.bin", NULL,
@@ -114,11 +115,12 @@ static const fixture_case fixture_cases[] = {
     {"milan-v5-gcp-atakit: before the VCEK's validity", FX "milan-v5-gcp-atakit/report.bin", NULL,
      NULL, NULL, FX "milan-v5-gcp-atakit", NULL, "2026-05-01T00:00:00Z", false, false, false,
      KT_CHECK_VALIDITY, KT_E_CERT_EXPIRED},
-    {"milan-vlek-v3-aws inside the VLEK window", FX "milan-vlek-v3-aws-constellation/report.bin",
+    {"milan-vlek-v3-aws-constellation: inside the VLEK window",
+     FX "milan-vlek-v3-aws-constellation/report.bin",
      FX "milan-vlek-v3-aws-constellation/vlek.der", NULL, NULL,
      FX "milan-vlek-v3-aws-constellation", NULL, "2025-06-01T00:00:00Z", false, false, true, 0,
      KT_OK},
-    {"milan-vlek-v3-aws: VLEK expired at 2026-11-24",
+    {"milan-vlek-v3-aws-constellation: VLEK expired at 2026-11-24",
      FX "milan-vlek-v3-aws-constellation/report.bin", FX "milan-vlek-v3-aws-constellation/vlek.der",
      NULL, NULL, FX "milan-vlek-v3-aws-constellation", NULL, NOW_2026, false, false, false,
      KT_CHECK_VALIDITY, KT_E_CERT_EXPIRED},
@@ -127,23 +129,60 @@ static const fixture_case fixture_cases[] = {
     {"genoa-v3-tinfoil: Milan chain for a Genoa VCEK", FX "genoa-v3-tinfoil/report.bin",
      FX "genoa-v3-tinfoil/vcek.der", MILAN_CHAIN, NULL, NULL, NOW_2026, false, false, false,
      KT_CHECK_LEAF, KT_E_CHAIN},
-    {"genoa-v3-tsm-veraison from its auxblob alone", FX "genoa-v3-tsm-veraison/outblob", NULL,
+    {"genoa-v3-tsm-veraison: from its auxblob alone", FX "genoa-v3-tsm-veraison/outblob", NULL,
      NULL, NULL, NULL, FX "genoa-v3-tsm-veraison/auxblob", NOW_2026, false, false, true, 0, KT_OK},
     {"genoa-v3-azure-trustee", FX "genoa-v3-azure-trustee/report.bin",
      FX "genoa-v3-azure-trustee/vcek.der", GENOA_CHAIN, NULL, NULL, NOW_2026, false, false, true,
      0, KT_OK},
-    {"genoa-v5-katana: no VCEK offline", FX "genoa-v5-katana-parse-only/report.bin", NULL,
+    {"genoa-v5-katana-parse-only: no VCEK offline", FX "genoa-v5-katana-parse-only/report.bin", NULL,
      GENOA_CHAIN, NULL, NULL, NOW_2026, false, false, false, KT_CHECK_LEAF, KT_E_CERT_MISSING},
-    {"milan-v2 report with a Genoa VCEK", FX "milan-v2-virtee/report.bin",
+    {"milan-v2-virtee: with a Genoa VCEK", FX "milan-v2-virtee/report.bin",
      FX "genoa-v3-tinfoil/vcek.der", GENOA_CHAIN, NULL, NULL, NOW_2026, false, false, false,
      KT_CHECK_SIGNATURE, KT_E_SIGNATURE},
-    {"milan-v2 report with another Milan chip's VCEK", FX "milan-v2-virtee/report.bin",
+    {"milan-v2-virtee: with another Milan chip's VCEK", FX "milan-v2-virtee/report.bin",
      FX "milan-v2-constellation/vcek.der", MILAN_CHAIN, NULL, NULL, NOW_2026, false, false, false,
      KT_CHECK_CHIP_BINDING, KT_E_BINDING},
-    {"milan-v3 VLEK report with a VCEK", FX "milan-vlek-v3-aws-constellation/report.bin",
+    {"milan-vlek-v3-aws-constellation: with a VCEK", FX "milan-vlek-v3-aws-constellation/report.bin",
      FX "milan-v3-azure-cartridge/vcek.der", MILAN_CHAIN, NULL, NULL, "2025-06-01T00:00:00Z",
      false, false, false, KT_CHECK_SIGNER, KT_E_BINDING},
 };
+
+#define FIXTURE_COUNT (sizeof fixture_cases / sizeof fixture_cases[0])
+
+/* The row named `name` (its whole name, e.g. "genoa-v3-tinfoil" or "milan-v5-gcp-atakit: CRL
+ * inside its window"); a name that is not in the table fails the test, naming it. */
+static const fixture_case *fixture_named(const char *name) {
+    for (size_t i = 0; i < FIXTURE_COUNT; i++)
+        if (strcmp(fixture_cases[i].name, name) == 0)
+            return &fixture_cases[i];
+    fail_msg("no fixture row named \"%s\" in the verifier's fixture table", name);
+    return NULL;
+}
+
+/* A row's name starts with the MANIFEST set it exercises ("<set>" or "<set>: <variant>"); the
+ * set must be one MANIFEST.md describes, and one of the row's files must lie in it. */
+static void check_row_against_manifest(const fixture_case *fc, const char *manifest) {
+    char set[128], heading[160], folder[160];
+    size_t n = strcspn(fc->name, ":");
+    assert_true(n > 0 && n < sizeof set);
+    memcpy(set, fc->name, n);
+    set[n] = '\0';
+    snprintf(heading, sizeof heading, "### `%s/`", set);
+    if (!strstr(manifest, heading))
+        fail_msg("%s: fixture set \"%s\" is not in fixtures/snp/MANIFEST.md", fc->name, set);
+    snprintf(folder, sizeof folder, FX "%s/", set);
+    const char *files[] = {fc->quote, fc->leaf, fc->ark, fc->ask, fc->table};
+    bool inside = false;
+    if (fc->dir) {
+        char dir[170];
+        snprintf(dir, sizeof dir, "%s/", fc->dir);
+        inside = strcmp(dir, folder) == 0;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        inside |= files[i] && strncmp(files[i], folder, strlen(folder)) == 0;
+    if (!inside)
+        fail_msg("%s: none of the row's files is in %s", fc->name, folder);
+}
 
 static kt_certs *certs_for(const fixture_case *fc) {
     kt_certs *c = NULL;
@@ -196,9 +235,12 @@ static void run_fixture(const fixture_case *fc, const char *time_text, kt_verdic
 static void test_fixtures(void **state) {
     (void)state;
     kt_verdict *vd = malloc(sizeof *vd);
-    size_t n = sizeof fixture_cases / sizeof fixture_cases[0];
+    size_t n = FIXTURE_COUNT;
+    size_t manifest_len;
+    char *manifest = (char *)kt_test_read_shared(FX "MANIFEST.md", &manifest_len);
     for (size_t i = 0; i < n; i++) {
         const fixture_case *fc = &fixture_cases[i];
+        check_row_against_manifest(fc, manifest);
         kt_status st;
         run_fixture(fc, fc->time, vd, &st);
         if (fc->valid) {
@@ -227,6 +269,7 @@ static void test_fixtures(void **state) {
         }
     }
     printf("%zu fixture cases checked\n", n);
+    free(manifest);
     free(vd);
 }
 
@@ -234,7 +277,8 @@ static void test_fixtures(void **state) {
 static void test_fixtures_today(void **state) {
     (void)state;
     kt_verdict *vd = malloc(sizeof *vd);
-    const fixture_case *vlek = &fixture_cases[13], *crl = &fixture_cases[10];
+    const fixture_case *vlek = fixture_named("milan-vlek-v3-aws-constellation: inside the VLEK window");
+    const fixture_case *crl = fixture_named("milan-v5-gcp-atakit: CRL inside its window");
     kt_status st;
     assert_true(vlek->valid && crl->valid);
     run_fixture(vlek, NULL, vd, &st); /* now */
@@ -251,7 +295,7 @@ static void test_fixtures_today(void **state) {
 
 static void test_every_bit(void **state) {
     (void)state;
-    const fixture_case *fc = &fixture_cases[15]; /* genoa-v3-tinfoil (v3: CPUID present) */
+    const fixture_case *fc = fixture_named("genoa-v3-tinfoil"); /* v3: CPUID present */
     size_t len;
     uint8_t *orig = kt_test_read_shared(fc->quote, &len);
     assert_int_equal(len, KT_REPORT_SIZE);
@@ -321,7 +365,7 @@ static void *verify_many(void *arg) {
 
 static void test_threads_share_context(void **state) {
     (void)state;
-    const fixture_case *fc = &fixture_cases[0];
+    const fixture_case *fc = fixture_named("milan-v2-virtee");
     kt_verifier *v = NULL;
     kt_error err = {0};
     assert_int_equal(kt_verifier_new(&v, &err), KT_OK);
@@ -353,7 +397,7 @@ static void test_threads_share_context(void **state) {
 
 static void test_report_data_required(void **state) {
     (void)state;
-    const fixture_case *fc = &fixture_cases[0];
+    const fixture_case *fc = fixture_named("milan-v2-virtee");
     kt_verifier *v = NULL;
     kt_error err = {0};
     assert_int_equal(kt_verifier_new(&v, &err), KT_OK);
