@@ -187,11 +187,28 @@ kt_status kt_cli_parse_numbers(const kt_cli_num_opt *opts, size_t n, kt_error *e
         if (st != KT_OK)
             return st;
         v *= (unsigned long long)(o->scale > 0 ? o->scale : 1);
+        /* stored through memcpy: dest points at a field of the named type */
         switch (o->type) {
-        case KT_CLI_NUM_UNSIGNED: *(unsigned *)o->dest = (unsigned)v; break;
-        case KT_CLI_NUM_SIZE: *(size_t *)o->dest = (size_t)v; break;
-        case KT_CLI_NUM_LONG: *(long *)o->dest = (long)v; break;
-        case KT_CLI_NUM_U64: *(uint64_t *)o->dest = (uint64_t)v; break;
+        case KT_CLI_NUM_UNSIGNED: {
+            unsigned x = (unsigned)v;
+            memcpy(o->dest, &x, sizeof x);
+            break;
+        }
+        case KT_CLI_NUM_SIZE: {
+            size_t x = (size_t)v;
+            memcpy(o->dest, &x, sizeof x);
+            break;
+        }
+        case KT_CLI_NUM_LONG: {
+            long x = (long)v;
+            memcpy(o->dest, &x, sizeof x);
+            break;
+        }
+        case KT_CLI_NUM_U64: {
+            uint64_t x = (uint64_t)v;
+            memcpy(o->dest, &x, sizeof x);
+            break;
+        }
         }
     }
     return KT_OK;
