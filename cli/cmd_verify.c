@@ -539,7 +539,8 @@ static int run(int argc, char **argv) {
                                      &in.v1.expect, &in.opts, verdict, &err)
                       : kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
     kt_error berr = {0};
-    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.opts,
+    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.v1,
+                                                       &in.opts,
                                                        a.trust_roots, a.trust_root_count,
                                                        a.expect_launch, verdict, &berr)
                                   : KT_OK;
