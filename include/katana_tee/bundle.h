@@ -86,7 +86,7 @@ typedef struct kt_bundle_inputs {
 /*
  * Serialise a finished verification. *out is the canonical document
  * (NUL-terminated, *len without the NUL; free with kt_bytes_free).
- * Refuses (KT_E_INVALID_ARG) a mock quote, more than 8 roots, a verdict
+ * Refuses (KT_E_INVALID_ARG) a mock quote or Azure evidence, more than 8 roots, a verdict
  * without a parsed report, and a certificate role the verdict used whose
  * bytes cannot be found; KT_E_PARSE for a launch description that is not JSON.
  */

@@ -315,6 +315,9 @@ static kt_status write_doc(const kt_bundle_inputs *in, const kt_bundle_v1 *v1,
                            const kt_verdict *vd, char **out, size_t *len, kt_error *err) {
     if (!in->opts || !in->recorder || !vd)
         return kt_fail(err, KT_E_INVALID_ARG, "kt_bundle_write: bad argument");
+    if (in->quote->kind == KT_QUOTE_AZURE)
+        return kt_fail(err, KT_E_INVALID_ARG, "Azure evidence is not bundled yet (a bundle holds "
+                       "an SEV-SNP report and its certificate table)");
     if (in->quote->kind != KT_QUOTE_SNP)
         return kt_fail(err, KT_E_INVALID_ARG, "a mock quote carries no evidence to bundle");
     if (in->root_count > KT_BUNDLE_MAX_TRUST_ROOTS)
