@@ -29,6 +29,9 @@ typedef struct env {
 
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    *state = e; /* teardown frees what was made, even when setup fails */
     e->vectors = kt_test_load_json("vectors/katana-v1.json");
     e->dir = kt_test_mkdtemp();
     char path[512];
@@ -41,15 +44,17 @@ static int setup(void **state) {
         kt_sim_azure_new(e->sim, NULL, 0, &e->az, &err) != KT_OK)
         return -1;
     kt_sim_get_info(e->sim, &e->info);
-    *state = e;
     return 0;
 }
 
 static int teardown(void **state) {
     env *e = *state;
+    if (!e)
+        return 0;
     kt_sim_azure_free(&e->az);
     kt_sim_free(&e->sim);
-    kt_test_rmtree(e->dir);
+    if (e->dir)
+        kt_test_rmtree(e->dir);
     free(e->dir);
     json_decref(e->vectors);
     free(e);

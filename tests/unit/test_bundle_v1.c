@@ -25,6 +25,9 @@ typedef struct env {
 
 static int setup(void **state) {
     env *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    *state = e; /* teardown frees what was made, even when setup fails */
     e->vectors = kt_test_load_json("vectors/katana-v1.json");
     e->dir = kt_test_mkdtemp();
     char path[512];
@@ -36,14 +39,16 @@ static int setup(void **state) {
         kt_sim_open(path, &e->sim, &err) != KT_OK)
         return -1;
     kt_sim_get_info(e->sim, &e->info);
-    *state = e;
     return 0;
 }
 
 static int teardown(void **state) {
     env *e = *state;
+    if (!e)
+        return 0;
     kt_sim_free(&e->sim);
-    kt_test_rmtree(e->dir);
+    if (e->dir)
+        kt_test_rmtree(e->dir);
     free(e->dir);
     json_decref(e->vectors);
     free(e);
