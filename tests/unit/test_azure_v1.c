@@ -6,7 +6,7 @@
  * when the claims binding fails or user-data is absent or malformed the v1
  * checks are "not run", never passed.
  */
-#include "v1_vectors.h"
+#include "v1_sim_env.h"
 
 #include <stdio.h>
 
@@ -19,55 +19,7 @@
 #include "katana_tee/sim_azure.h"
 #include "katana_tee/verify.h"
 
-typedef struct env {
-    json_t *vectors;
-    char *dir;
-    kt_sim *sim;
-    kt_sim_azure *az;
-    kt_sim_info info;
-} env;
-
-static int setup(void **state) {
-    env *e = calloc(1, sizeof *e);
-    if (!e)
-        return -1;
-    *state = e; /* teardown frees what was made, even when setup fails */
-    e->vectors = kt_test_load_json("vectors/katana-v1.json");
-    e->dir = kt_test_mkdtemp();
-    char path[512];
-    snprintf(path, sizeof path, "%s/sim", e->dir);
-    kt_sim_init_opts io;
-    memset(&io, 0, sizeof io);
-    kt_error err = {0};
-    if (!e->vectors || kt_sim_init(path, &io, &err) != KT_OK ||
-        kt_sim_open(path, &e->sim, &err) != KT_OK ||
-        kt_sim_azure_new(e->sim, NULL, 0, &e->az, &err) != KT_OK)
-        return -1;
-    kt_sim_get_info(e->sim, &e->info);
-    return 0;
-}
-
-static int teardown(void **state) {
-    env *e = *state;
-    if (!e)
-        return 0;
-    kt_sim_azure_free(&e->az);
-    kt_sim_free(&e->sim);
-    if (e->dir)
-        kt_test_rmtree(e->dir);
-    free(e->dir);
-    json_decref(e->vectors);
-    free(e);
-    return 0;
-}
-
-static void set_quote_bytes(kt_v1_attestation *a, const uint8_t *bytes, size_t len) {
-    free(a->quote);
-    a->quote = malloc(len);
-    assert_non_null(a->quote);
-    memcpy(a->quote, bytes, len);
-    a->quote_len = len;
-}
+typedef v1_env env;
 
 /* Evidence from the simulated paravisor over rd, as the answer's quote. */
 static void set_evidence(env *e, kt_v1_attestation *a, const kt_sim_azure_opts *o,
@@ -77,25 +29,8 @@ static void set_evidence(env *e, kt_v1_attestation *a, const kt_sim_azure_opts *
     kt_error err = {0};
     if (kt_sim_azure_evidence(e->az, o, rd, true, true, &bytes, &len, &err) != KT_OK)
         fail_msg("sim-azure: %s", err.message);
-    set_quote_bytes(a, bytes, len);
+    v1_set_quote_bytes(a, bytes, len);
     kt_bytes_free(bytes);
-}
-
-/* Vector result i with its expected chain; *rd its v1 report data. */
-static void answer(env *e, size_t i, kt_v1_attestation *a, kt_v1_expect *exp, uint8_t rd[64]) {
-    json_t *c = json_array_get(json_object_get(e->vectors, "rpc_results"), i);
-    const char *text = json_string_value(json_object_get(c, "result_json"));
-    kt_error err = {0};
-    if (kt_v1_attestation_parse(text, strlen(text), a, &err) != KT_OK)
-        fail_msg("%s", err.message);
-    json_t *ctx = json_object_get(c, "context");
-    kt_v1_expect_init(exp);
-    exp->has_config = true;
-    exp->chain_id = v1_key(ctx, "chain_id");
-    exp->fee_token = v1_key(ctx, "fee_token");
-    kt_v1_commit_input in;
-    kt_v1_attestation_commit_input(a, &in);
-    assert_int_equal(kt_commit_v1(&in, rd, &err), KT_OK);
 }
 
 typedef struct outcome {
@@ -141,7 +76,7 @@ static void test_valid(void **state) {
         kt_v1_attestation a;
         kt_v1_expect exp;
         uint8_t rd[64];
-        answer(e, i, &a, &exp, rd);
+        v1_answer_fields(e, i, &a, &exp, rd);
         set_evidence(e, &a, NULL, rd);
         outcome *o = calloc(1, sizeof *o);
         verify(e, &a, &exp, o);
@@ -166,7 +101,7 @@ static void test_tampered_field(void **state) {
     kt_v1_attestation a;
     kt_v1_expect exp;
     uint8_t rd[64];
-    answer(e, 1, &a, &exp, rd);
+    v1_answer_fields(e, 1, &a, &exp, rd);
     set_evidence(e, &a, NULL, rd);
     outcome *o = calloc(1, sizeof *o);
     static const size_t fields[] = {
@@ -200,7 +135,7 @@ static void test_v0_user_data(void **state) {
     kt_v1_attestation a;
     kt_v1_expect exp;
     uint8_t rd[64], v0[64];
-    answer(e, 1, &a, &exp, rd);
+    v1_answer_fields(e, 1, &a, &exp, rd);
     kt_commit_v0(&a.state_root, &a.block_hash, v0); /* what a v0 attester would have bound */
     set_evidence(e, &a, NULL, v0);
     outcome *o = calloc(1, sizeof *o);
@@ -221,7 +156,7 @@ static void test_untrusted_user_data(void **state) {
     kt_v1_attestation a;
     kt_v1_expect exp;
     uint8_t rd[64];
-    answer(e, 1, &a, &exp, rd);
+    v1_answer_fields(e, 1, &a, &exp, rd);
     outcome *o = calloc(1, sizeof *o);
     kt_error err = {0};
 
@@ -240,7 +175,7 @@ static void test_untrusted_user_data(void **state) {
     uint8_t *enc = NULL;
     size_t enc_len = 0;
     assert_int_equal(kt_azure_evidence_encode(q->azure, &enc, &enc_len, &err), KT_OK);
-    set_quote_bytes(&a, enc, enc_len);
+    v1_set_quote_bytes(&a, enc, enc_len);
     free(enc);
     kt_quote_free(&q);
     verify(e, &a, &exp, o);
@@ -269,7 +204,7 @@ static void test_untrusted_user_data(void **state) {
     assert_int_equal(kt_quote_decode(a.quote, a.quote_len, &q, &err), KT_OK);
     q->azure->hcl[32 + 0x2A0] ^= 0x01;
     assert_int_equal(kt_azure_evidence_encode(q->azure, &enc, &enc_len, &err), KT_OK);
-    set_quote_bytes(&a, enc, enc_len);
+    v1_set_quote_bytes(&a, enc, enc_len);
     free(enc);
     kt_quote_free(&q);
     verify(e, &a, &exp, o);
@@ -287,5 +222,5 @@ int main(void) {
         cmocka_unit_test(test_v0_user_data),
         cmocka_unit_test(test_untrusted_user_data),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, v1_env_setup, v1_env_teardown);
 }

@@ -5,7 +5,7 @@
  * edited (with the digest fixed up) fails at its named check, and what does
  * not parse, or names another quote, is refused on reading.
  */
-#include "v1_vectors.h"
+#include "v1_sim_env.h"
 
 #include <stdio.h>
 
@@ -16,44 +16,7 @@
 #include "katana_tee/sim.h"
 #include "katana_tee/verify.h"
 
-typedef struct env {
-    json_t *vectors;
-    char *dir;
-    kt_sim *sim;
-    kt_sim_info info;
-} env;
-
-static int setup(void **state) {
-    env *e = calloc(1, sizeof *e);
-    if (!e)
-        return -1;
-    *state = e; /* teardown frees what was made, even when setup fails */
-    e->vectors = kt_test_load_json("vectors/katana-v1.json");
-    e->dir = kt_test_mkdtemp();
-    char path[512];
-    snprintf(path, sizeof path, "%s/sim", e->dir);
-    kt_sim_init_opts io;
-    memset(&io, 0, sizeof io);
-    kt_error err = {0};
-    if (!e->vectors || kt_sim_init(path, &io, &err) != KT_OK ||
-        kt_sim_open(path, &e->sim, &err) != KT_OK)
-        return -1;
-    kt_sim_get_info(e->sim, &e->info);
-    return 0;
-}
-
-static int teardown(void **state) {
-    env *e = *state;
-    if (!e)
-        return 0;
-    kt_sim_free(&e->sim);
-    if (e->dir)
-        kt_test_rmtree(e->dir);
-    free(e->dir);
-    json_decref(e->vectors);
-    free(e);
-    return 0;
-}
+typedef v1_env env;
 
 /* Replace an answer's quote by a simulator quote over `rd` (with its certificate table). */
 static void set_quote(env *e, kt_v1_attestation *a, const uint8_t rd[64]) {
@@ -62,30 +25,14 @@ static void set_quote(env *e, kt_v1_attestation *a, const uint8_t rd[64]) {
     kt_error err = {0};
     if (kt_sim_quote(e->sim, NULL, rd, &q, &len, true, &err) != KT_OK)
         fail_msg("sim quote: %s", err.message);
-    free(a->quote);
-    a->quote = malloc(len);
-    assert_non_null(a->quote);
-    memcpy(a->quote, q, len);
-    a->quote_len = len;
+    v1_set_quote_bytes(a, q, len);
     kt_bytes_free(q);
 }
 
 /* Vector result i as Katana would send it from a simulated chip, and its expected chain. */
 static void answer(env *e, size_t i, kt_v1_attestation *a, kt_v1_expect *exp) {
-    json_t *c = json_array_get(json_object_get(e->vectors, "rpc_results"), i);
-    const char *text = json_string_value(json_object_get(c, "result_json"));
-    kt_error err = {0};
-    if (kt_v1_attestation_parse(text, strlen(text), a, &err) != KT_OK)
-        fail_msg("%s", err.message);
-    json_t *ctx = json_object_get(c, "context");
-    kt_v1_expect_init(exp);
-    exp->has_config = true;
-    exp->chain_id = v1_key(ctx, "chain_id");
-    exp->fee_token = v1_key(ctx, "fee_token");
-    kt_v1_commit_input in;
-    kt_v1_attestation_commit_input(a, &in);
     uint8_t rd[64];
-    assert_int_equal(kt_commit_v1(&in, rd, &err), KT_OK);
+    v1_answer_fields(e, i, a, exp, rd);
     set_quote(e, a, rd);
 }
 
@@ -457,5 +404,5 @@ int main(void) {
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_writer),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, v1_env_setup, v1_env_teardown);
 }
