@@ -17,7 +17,8 @@ kt_status kt_cli_bundle_prepare(kt_bundle_recorder **rec, kt_verify_opts *opts, 
 }
 
 kt_status kt_cli_bundle_save(const char *path, const kt_bundle_recorder *rec,
-                             const kt_quote *quote, const kt_verify_opts *opts,
+                             const kt_quote *quote, const kt_cli_v1 *v1,
+                             const kt_verify_opts *opts,
                              const char *const *trust_roots, size_t trust_root_count,
                              const char *launch, const kt_verdict *verdict, kt_error *err) {
     if (trust_root_count > KT_BUNDLE_MAX_TRUST_ROOTS)
@@ -39,7 +40,14 @@ kt_status kt_cli_bundle_save(const char *path, const kt_bundle_recorder *rec,
     size_t len = 0;
     if (st == KT_OK) {
         kt_bundle_inputs in = {quote, opts, rec, roots, trust_root_count, (const char *)launch_text};
-        st = kt_bundle_write(&in, verdict, &doc, &len, err);
+        kt_bundle_v1 answer = {NULL, NULL, NULL};
+        if (v1 && v1->active) {
+            answer.attestation = &v1->att;
+            answer.follows = v1->has_prev ? &v1->prev : NULL;
+            answer.expect = &v1->expect;
+        }
+        st = kt_bundle_write_v1(&in, answer.attestation ? &answer : NULL, verdict, &doc, &len,
+                                err);
     }
     if (st == KT_OK)
         st = kt_cli_write(path, doc, len, err);

@@ -6,17 +6,20 @@
 #include <stddef.h>
 
 #include "katana_tee/bundle.h"
+#include "v1_cli.h"
 
 /* Before kt_verify: record the sources' certificates and fix the time (see kt_bundle_recorder_wrap). */
 kt_status kt_cli_bundle_prepare(kt_bundle_recorder **rec, kt_verify_opts *opts, kt_error *err);
 
 /*
- * After kt_verify: write the bundle to `path` (atomically). trust_roots are
- * the --trust-root files (re-read for their bytes), launch the
- * --expect-launch file or NULL.
+ * After kt_verify or kt_v1_verify: write the bundle to `path` (atomically).
+ * v1 is the schema v1 answer verified (NULL or inactive for a plain quote:
+ * then `quote` is it); trust_roots are the --trust-root files (re-read for
+ * their bytes), launch the --expect-launch file or NULL.
  */
 kt_status kt_cli_bundle_save(const char *path, const kt_bundle_recorder *rec,
-                             const kt_quote *quote, const kt_verify_opts *opts,
+                             const kt_quote *quote, const kt_cli_v1 *v1,
+                             const kt_verify_opts *opts,
                              const char *const *trust_roots, size_t trust_root_count,
                              const char *launch, const kt_verdict *verdict, kt_error *err);
 

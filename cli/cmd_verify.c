@@ -79,8 +79,9 @@ const kt_cli_command kt_cli_cmd_verify = {
     "  --require-tpm-quote fail when the evidence carries no vTPM quote\n"
     "Bundles (docs/kds.md):\n"
     "  --save-bundle FILE  also write everything this verification used (quote, expected\n"
-    "                      state, certificates and CRLs, policy, roots, time, verdict) as\n"
-    "                      one canonical JSON document\n"
+    "                      state or the v1 answer with --follows and the chain,\n"
+    "                      certificates and CRLs, policy, roots, time, verdict) as one\n"
+    "                      canonical JSON document\n"
     "  --bundle FILE       instead of a QUOTE: re-run the bundle's verification from the\n"
     "                      bundle alone (no network, no cache), at its time or --at, and\n"
     "                      say whether the verdict is the same (exit 0: same and valid)\n"
@@ -539,7 +540,8 @@ static int run(int argc, char **argv) {
                                      &in.v1.expect, &in.opts, verdict, &err)
                       : kt_verify(in.verifier, in.quote, &in.opts, verdict, &err);
     kt_error berr = {0};
-    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.opts,
+    kt_status bst = a.save_bundle ? kt_cli_bundle_save(a.save_bundle, rec, in.quote, &in.v1,
+                                                       &in.opts,
                                                        a.trust_roots, a.trust_root_count,
                                                        a.expect_launch, verdict, &berr)
                                   : KT_OK;

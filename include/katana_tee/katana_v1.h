@@ -412,10 +412,15 @@ KT_API KT_MUST_CHECK kt_status kt_v1_check_attestation(const kt_v1_attestation *
                                                        kt_v1_checks *out, kt_error *err);
 
 /*
- * Verify a v1 answer end to end: decode its quote (SEV-SNP report or mock),
- * run kt_verify with `opts` (its report-data expectation is ignored: the
- * answer's fields are the expectation), then the four v1 checks on the
- * report data the quote carries, merged into `verdict`. `prev` (may be
+ * Verify a v1 answer end to end: decode its quote (SEV-SNP report, mock, or
+ * Azure evidence), run kt_verify with `opts` (its report-data expectation is
+ * ignored: the answer's fields are the expectation), then the four v1 checks
+ * on the report data the quote carries, merged into `verdict`. For Azure
+ * evidence the guest's report data is the runtime claims' user-data: the
+ * Azure user_data check (and the TPM quote nonce) must equal the v1 report
+ * data of the answer's fields, and the v1 checks run on user-data only when
+ * the claims binding passed and user-data is present and well formed —
+ * otherwise they are "not run", naming why (docs/azure.md). `prev` (may be
  * NULL) is the attestation this one should follow; its own quote is NOT
  * verified here (verify it on its own). Returns KT_OK only when the whole
  * verdict is valid; otherwise the first failure's status with err naming

@@ -10,6 +10,8 @@
 #include <jansson.h>
 
 #include "katana_tee/bundle.h"
+#include "katana_tee/katana_v1.h"
+#include "util/buf.h"
 
 #define KT_BUNDLE_MAGIC "katana-tee verification bundle"
 
@@ -18,6 +20,7 @@ typedef enum kt_bundle_expect {
     KT_EXPECT_SKIP = 1,        /* skipped by name */
     KT_EXPECT_STATE = 2,       /* state root + block hash (schema v0 commitment) */
     KT_EXPECT_REPORT_DATA = 3, /* raw 64 bytes */
+    KT_EXPECT_KATANA_V1 = 4,   /* a schema v1 BlockAttestation: its fields are the expectation */
 } kt_bundle_expect;
 
 struct kt_bundle {
@@ -29,6 +32,11 @@ struct kt_bundle {
     kt_bundle_expect expect;
     kt_felt state_root, block_hash;
     uint8_t report_data[64];
+    /* KT_EXPECT_KATANA_V1: the answer, what it follows (--follows), what was expected */
+    kt_v1_attestation v1_att;
+    bool v1_has_prev;
+    kt_v1_attestation v1_prev;
+    kt_v1_expect v1_expect;
     kt_policy policy;
     bool use_quote_certs;
     kt_certs *certs; /* every certificate and CRL the verification used */
@@ -61,6 +69,20 @@ kt_status kt_bundle_unb64(const char *text, const char *what, uint8_t **out, siz
 json_t *kt_bundle_policy_json(const kt_policy *p);
 
 const char *kt_bundle_trust_name(kt_trust t);
+
+/* ---- the schema v1 expectation (v1.c) ---------------------------------------------------- */
+
+/* Copy a v1 answer, its predecessor and expectations into b (expect = KT_EXPECT_KATANA_V1). */
+kt_status kt_bundle_v1_set(kt_bundle *b, const kt_bundle_v1 *v1, kt_error *err);
+/* Add the v1 members (attestation, follows, config, settlement) to the "expected" object. */
+bool kt_bundle_v1_to_json(const kt_bundle *b, json_t *expected);
+/* Read them from an "expected" object whose mode is "katana_v1" (strictly). */
+kt_status kt_bundle_v1_read(kt_bundle *b, const json_t *expected, const char *file,
+                            kt_error *err);
+/* The answer's quote must be exactly the recorded quote (report and table). */
+kt_status kt_bundle_v1_check_quote(const kt_bundle *b, const char *file, kt_error *err);
+/* Lines for kt_bundle_describe. */
+bool kt_bundle_v1_describe(const kt_bundle *b, kt_buf *t);
 void kt_bundle_free_fields(kt_bundle *b);
 
 #endif

@@ -202,4 +202,6 @@ void kt_bundle_free_fields(kt_bundle *b) {
     }
     if (b->launch)
         json_decref(b->launch);
+    kt_v1_attestation_free(&b->v1_att);
+    kt_v1_attestation_free(&b->v1_prev);
 }

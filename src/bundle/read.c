@@ -121,8 +121,10 @@ static kt_status read_expected(kt_bundle *b, const json_t *e, const char *file, 
         b->expect = KT_EXPECT_REPORT_DATA;
         return st;
     }
-    return kt_fail(err, KT_E_PARSE, "%s: expected.mode \"%.40s\" is not none, skip, state or "
-                   "report_data", file, mode);
+    if (strcmp(mode, "katana_v1") == 0)
+        return kt_bundle_v1_read(b, e, file, err);
+    return kt_fail(err, KT_E_PARSE, "%s: expected.mode \"%.40s\" is not none, skip, state, "
+                   "report_data or katana_v1", file, mode);
 }
 
 static kt_status read_certs(kt_bundle *b, const json_t *list, const char *file, kt_error *err) {
@@ -265,6 +267,8 @@ static kt_status read_fields(kt_bundle *b, const json_t *doc, const char *file, 
     if ((st = read_certs(b, json_object_get(doc, "certificates"), file, err)) != KT_OK ||
         (st = read_roots(b, json_object_get(doc, "trust_roots"), file, err)) != KT_OK)
         return st;
+    if (b->expect == KT_EXPECT_KATANA_V1 && (st = kt_bundle_v1_check_quote(b, file, err)) != KT_OK)
+        return st;
     json_t *launch = json_object_get(doc, "launch");
     if (!json_is_null(launch))
         b->launch = json_incref(launch);
@@ -341,4 +345,8 @@ time_t kt_bundle_time(const kt_bundle *b) {
 
 bool kt_bundle_recorded_valid(const kt_bundle *b) {
     return b && b->valid;
+}
+
+bool kt_bundle_is_v1(const kt_bundle *b) {
+    return b && b->expect == KT_EXPECT_KATANA_V1;
 }

@@ -57,7 +57,10 @@ kt_status kt_bundle_reverify(const kt_bundle *b, const time_t *at, kt_verdict *v
     o.has_report_data = b->expect == KT_EXPECT_REPORT_DATA;
     memcpy(o.report_data, b->report_data, 64);
     kt_error verr = {0};
-    kt_status vst = kt_verify(v, quote, &o, vd, &verr);
+    kt_status vst = b->expect == KT_EXPECT_KATANA_V1
+                        ? kt_v1_verify(v, &b->v1_att, b->v1_has_prev ? &b->v1_prev : NULL,
+                                       &b->v1_expect, &o, vd, &verr)
+                        : kt_verify(v, quote, &o, vd, &verr);
     (void)vst; /* the verdict says what happened; its checks are compared below */
     kt_quote_free(&quote);
     kt_verifier_free(&v);
@@ -166,6 +169,7 @@ kt_status kt_bundle_describe(const kt_bundle *b, char **out, kt_error *err) {
         ok = ok && put(&t, "expected: report data %s\n", rd);
         break;
     }
+    case KT_EXPECT_KATANA_V1: ok = ok && kt_bundle_v1_describe(b, &t); break;
     case KT_EXPECT_SKIP:
         ok = ok && put(&t, "expected: nothing (report data check skipped by name)\n");
         break;

@@ -128,8 +128,10 @@ json_t *kt_bundle_build_doc(const kt_bundle *b, kt_error *err) {
                                                  ? json_null()
                                                  : json_string(kt_product_name(b->product_hint)));
 
-    static const char *const modes[4] = {"none", "skip", "state", "report_data"};
+    static const char *const modes[5] = {"none", "skip", "state", "report_data", "katana_v1"};
     json_object_set_new(expected, "mode", json_string(modes[b->expect]));
+    if (b->expect == KT_EXPECT_KATANA_V1 && !kt_bundle_v1_to_json(b, expected))
+        goto oom;
     if (b->expect == KT_EXPECT_STATE) {
         char hex[KT_FELT_HEX_MAX];
         kt_felt_to_hex(&b->state_root, hex);
@@ -265,10 +267,57 @@ static kt_status collect_certs(const kt_bundle_inputs *in, const kt_verdict *vd,
 
 kt_status kt_bundle_write(const kt_bundle_inputs *in, const kt_verdict *vd, char **out,
                           size_t *len, kt_error *err) {
-    if (!in || !in->quote || !in->opts || !in->recorder || !vd || !out || !len)
+    return kt_bundle_write_v1(in, NULL, vd, out, len, err);
+}
+
+static bool same_quote(const kt_quote *a, const kt_quote *b) {
+    size_t ta = a->cert_table_bytes ? a->cert_table_len : 0;
+    size_t tb = b->cert_table_bytes ? b->cert_table_len : 0;
+    return a->kind == b->kind && memcmp(a->report_bytes, b->report_bytes, KT_REPORT_SIZE) == 0 &&
+           ta == tb && (ta == 0 || memcmp(a->cert_table_bytes, b->cert_table_bytes, ta) == 0);
+}
+
+static kt_status write_doc(const kt_bundle_inputs *in, const kt_bundle_v1 *v1,
+                           const kt_verdict *vd, char **out, size_t *len, kt_error *err);
+
+kt_status kt_bundle_write_v1(const kt_bundle_inputs *in, const kt_bundle_v1 *v1,
+                             const kt_verdict *vd, char **out, size_t *len, kt_error *err) {
+    if (!in || !out || !len || (!v1 && !in->quote) || (v1 && !v1->attestation))
         return kt_fail(err, KT_E_INVALID_ARG, "kt_bundle_write: bad argument");
     *out = NULL;
     *len = 0;
+    if (!v1)
+        return write_doc(in, NULL, vd, out, len, err);
+    /* the quote is the answer's: the one kt_v1_verify decoded */
+    const kt_v1_attestation *att = v1->attestation;
+    kt_quote *q = NULL;
+    kt_status st = att->quote && att->quote_len
+                       ? kt_quote_decode(att->quote, att->quote_len, &q, err)
+                       : kt_fail(err, KT_E_INVALID_ARG, "BlockAttestation.quote is empty");
+    if (st != KT_OK)
+        return kt_fail_context(err, st, "bundle: the v1 answer's quote");
+    if (q->kind == KT_QUOTE_SNP && q->encoding != KT_QUOTE_ENC_BINARY)
+        st = kt_fail(err, KT_E_INVALID_ARG,
+                     "bundle: the v1 answer's quote holds text, not the attester's bytes");
+    else if (in->quote && !same_quote(in->quote, q))
+        st = kt_fail(err, KT_E_INVALID_ARG,
+                     "bundle: the quote given is not the v1 answer's quote");
+    if (st == KT_OK) {
+        kt_bundle_inputs with = *in;
+        with.quote = q;
+        st = write_doc(&with, v1, vd, out, len, err);
+    }
+    kt_quote_free(&q);
+    return st;
+}
+
+static kt_status write_doc(const kt_bundle_inputs *in, const kt_bundle_v1 *v1,
+                           const kt_verdict *vd, char **out, size_t *len, kt_error *err) {
+    if (!in->opts || !in->recorder || !vd)
+        return kt_fail(err, KT_E_INVALID_ARG, "kt_bundle_write: bad argument");
+    if (in->quote->kind == KT_QUOTE_AZURE)
+        return kt_fail(err, KT_E_INVALID_ARG, "Azure evidence is not bundled yet (a bundle holds "
+                       "an SEV-SNP report and its certificate table)");
     if (in->quote->kind != KT_QUOTE_SNP)
         return kt_fail(err, KT_E_INVALID_ARG, "a mock quote carries no evidence to bundle");
     if (in->root_count > KT_BUNDLE_MAX_TRUST_ROOTS)
@@ -300,6 +349,8 @@ kt_status kt_bundle_write(const kt_bundle_inputs *in, const kt_verdict *vd, char
     b.state_root = o->state_root;
     b.block_hash = o->block_hash;
     memcpy(b.report_data, o->report_data, 64);
+    if (st == KT_OK && v1) /* kt_v1_verify ignores the v0 expectations: the answer's fields are it */
+        st = kt_bundle_v1_set(&b, v1, err);
     if (o->policy)
         b.policy = *o->policy;
     else

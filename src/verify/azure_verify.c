@@ -14,6 +14,7 @@
 #include "katana_tee/commit.h"
 #include "katana_tee/hex.h"
 #include "util/error.h"
+#include "verify/azure_expect.h"
 #include "verify/internal.h"
 
 #define AZURE_VMPL 0 /* the paravisor's VMPL: the level that asked for the report */
@@ -84,8 +85,14 @@ static void check_claims_binding(const kt_hcl_report *hcl, const uint8_t *claims
                  claims_len);
 }
 
-/* The 64 bytes the guest should have bound: v0 commitment or given bytes. */
-static bool expected_data(const kt_verify_opts *opts, uint8_t out[64], const char **what) {
+/* The 64 bytes the guest should have bound: a v1 answer's, the v0 commitment or given bytes. */
+static bool expected_data(const kt_verify_opts *opts, const kt_azure_expect *x, uint8_t out[64],
+                          const char **what) {
+    if (x && x->data) {
+        memcpy(out, x->data, 64);
+        *what = x->what ? x->what : "the expected report data";
+        return true;
+    }
     if (opts->has_state) {
         kt_commit_v0(&opts->state_root, &opts->block_hash, out);
         *what = "the v0 commitment of the given state root and block hash";
@@ -99,11 +106,11 @@ static bool expected_data(const kt_verify_opts *opts, uint8_t out[64], const cha
     return false;
 }
 
-static void check_user_data(const kt_verify_opts *opts, const kt_azure_claims *claims,
-                            kt_check *c) {
+static void check_user_data(const kt_verify_opts *opts, const kt_azure_expect *x,
+                            const kt_azure_claims *claims, kt_check *c) {
     uint8_t want[64];
     const char *what = "";
-    bool have = expected_data(opts, want, &what);
+    bool have = expected_data(opts, x, want, &what);
     if (!have && opts->skip_report_data) {
         kt_check_set(c, KT_RESULT_SKIPPED, KT_OK, "skipped on request: state binding not checked");
         return;
@@ -134,8 +141,8 @@ static void check_user_data(const kt_verify_opts *opts, const kt_azure_claims *c
 }
 
 static kt_status quote_checks(const kt_azure_evidence *ev, const kt_azure_claims *claims,
-                              const kt_verify_opts *opts, char *detail, size_t cap,
-                              kt_error *err) {
+                              const kt_verify_opts *opts, const kt_azure_expect *x,
+                              char *detail, size_t cap, kt_error *err) {
     kt_tpm_quote_info q;
     kt_status st = kt_tpm_quote_parse(ev->quote_msg, ev->quote_msg_len, &q, err);
     if (st != KT_OK)
@@ -154,7 +161,7 @@ static kt_status quote_checks(const kt_azure_evidence *ev, const kt_azure_claims
         want_len = ao->nonce_len;
         memcpy(want, ao->nonce, want_len);
         what = "the given nonce";
-    } else if (expected_data(opts, want, &what)) {
+    } else if (expected_data(opts, x, want, &what)) {
         want_len = 64;
     } else if (!opts->skip_report_data) {
         return kt_fail(err, KT_E_REPORT_DATA,
@@ -249,7 +256,41 @@ static kt_status conclude(kt_verdict *vd, kt_error *err) {
 
 kt_status kt_azure_verify(kt_verifier *v, const kt_quote *quote, const kt_verify_opts *opts,
                           kt_verdict *vd, kt_error *err) {
+    return kt_azure_verify_expect(v, quote, opts, NULL, vd, err);
+}
+
+/* Whether the claims' user-data can be trusted, into x (see azure_expect.h). */
+static void note_user_data(kt_azure_expect *x, const kt_verdict *vd,
+                           const kt_azure_claims *claims) {
+    if (!x)
+        return;
+    const kt_check *binding = &vd->checks[KT_CHECK_CLAIMS_BINDING];
+    x->user_data_verified = false;
+    if (!claims)
+        snprintf(x->why_not, sizeof x->why_not, "the runtime claims do not parse");
+    else if (binding->result != KT_RESULT_PASS)
+        snprintf(x->why_not, sizeof x->why_not,
+                 "REPORT_DATA does not bind the runtime claims (claims_binding %s)",
+                 kt_check_result_name(binding->result));
+    else if (claims->user_data_state == KT_USER_DATA_ABSENT)
+        snprintf(x->why_not, sizeof x->why_not, "the runtime claims carry no \"user-data\"");
+    else if (claims->user_data_state != KT_USER_DATA_OK)
+        snprintf(x->why_not, sizeof x->why_not, "the claims' user-data is malformed: %s",
+                 claims->user_data_error);
+    else {
+        x->user_data_verified = true;
+        memcpy(x->user_data, claims->user_data, 64);
+    }
+}
+
+kt_status kt_azure_verify_expect(kt_verifier *v, const kt_quote *quote,
+                                 const kt_verify_opts *opts, kt_azure_expect *x,
+                                 kt_verdict *vd, kt_error *err) {
     const kt_azure_evidence *ev = quote->azure;
+    if (x) {
+        x->user_data_verified = false;
+        snprintf(x->why_not, sizeof x->why_not, "the evidence did not parse far enough to reach its claims");
+    }
     memset(vd, 0, sizeof *vd);
     vd->azure = true;
     kt_hcl_report hcl;
@@ -316,9 +357,11 @@ kt_status kt_azure_verify(kt_verifier *v, const kt_quote *quote, const kt_verify
                      "not run: the claims (and their HCLAkPub) do not parse");
         kt_check_set(&vd->checks[KT_CHECK_PCRS], KT_RESULT_NOT_RUN, KT_OK,
                      "not run: the claims do not parse");
+        note_user_data(x, vd, NULL);
         return conclude(vd, err);
     }
-    check_user_data(opts, &claims, &vd->checks[KT_CHECK_USER_DATA]);
+    check_user_data(opts, x, &claims, &vd->checks[KT_CHECK_USER_DATA]);
+    note_user_data(x, vd, &claims);
 
     /* 3. the vTPM quote and the PCRs */
     kt_check *qc = &vd->checks[KT_CHECK_TPM_QUOTE];
@@ -331,7 +374,7 @@ kt_status kt_azure_verify(kt_verifier *v, const kt_quote *quote, const kt_verify
     } else {
         char detail[sizeof qc->detail];
         kt_error qerr = {0};
-        if (quote_checks(ev, &claims, opts, detail, sizeof detail, &qerr) == KT_OK)
+        if (quote_checks(ev, &claims, opts, x, detail, sizeof detail, &qerr) == KT_OK)
             kt_check_set(qc, KT_RESULT_PASS, KT_OK, "%s", detail);
         else
             kt_check_set(qc, KT_RESULT_FAIL, qerr.status, "%s", qerr.message);

@@ -12,6 +12,7 @@
 #include "katana_tee/katana_v1.h"
 #include "util/error.h"
 #include "verify/internal.h"
+#include "verify/v1_internal.h"
 
 void kt_v1_expect_init(kt_v1_expect *exp) {
     memset(exp, 0, sizeof *exp);
@@ -29,7 +30,7 @@ static bool half_felt(const uint8_t half[32], kt_felt *out) {
 }
 
 static void check_config_hash(const kt_v1_attestation *att, const uint8_t rd[64],
-                              const kt_v1_expect *exp, kt_check *c) {
+                              const char *where, const kt_v1_expect *exp, kt_check *c) {
     char claimed[KT_FELT_HEX_MAX];
     hex_of(&att->katana_tee_config_hash, claimed);
     kt_felt half;
@@ -37,14 +38,14 @@ static void check_config_hash(const kt_v1_attestation *att, const uint8_t rd[64]
         char got[17];
         kt_hex_encode(rd + 32, 8, got);
         kt_check_set(c, KT_RESULT_FAIL, KT_E_REPORT_DATA,
-                     "report data[32..64] (%s…) is not katanaTeeConfigHash %s", got, claimed);
+                     "%s[32..64] (%s…) is not katanaTeeConfigHash %s", where, got, claimed);
         return;
     }
     if (!exp || !exp->has_config) {
         kt_check_set(c, KT_RESULT_SKIPPED, KT_OK,
-                     "report data[32..64] = katanaTeeConfigHash %s, but no expected chain was "
+                     "%s[32..64] = katanaTeeConfigHash %s, but no expected chain was "
                      "given (chain id, fee token): which chain signed is not checked",
-                     claimed);
+                     where, claimed);
         return;
     }
     kt_felt want = kt_v1_config_hash(&exp->chain_id, &exp->fee_token);
@@ -59,11 +60,12 @@ static void check_config_hash(const kt_v1_attestation *att, const uint8_t rd[64]
         return;
     }
     kt_check_set(c, KT_RESULT_PASS, KT_OK,
-                 "report data[32..64] = katanaTeeConfigHash = expected %s (chain id %s)",
+                 "%s[32..64] = katanaTeeConfigHash = expected %s (chain id %s)", where,
                  want_hex, chain_hex);
 }
 
-static void check_report_data(const kt_v1_attestation *att, const uint8_t rd[64], kt_check *c) {
+static void check_report_data(const kt_v1_attestation *att, const uint8_t rd[64],
+                              const char *where, kt_check *c) {
     kt_v1_commit_input in;
     kt_v1_attestation_commit_input(att, &in);
     kt_felt commitment;
@@ -79,15 +81,14 @@ static void check_report_data(const kt_v1_attestation *att, const uint8_t rd[64]
         char got[17];
         kt_hex_encode(rd, 8, got);
         kt_check_set(c, KT_RESULT_FAIL, KT_E_REPORT_DATA,
-                     "report data[0..32] (%s…) is not the %s commitment of the answer's fields "
-                     "(%s)",
-                     got, kt_v1_mode_name(in.mode), want);
+                     "%s[0..32] (%s…) is not the %s commitment of the answer's fields (%s)",
+                     where, got, kt_v1_mode_name(in.mode), want);
         return;
     }
     char number[KT_FELT_HEX_MAX];
     hex_of(&att->block_number, number);
     kt_check_set(c, KT_RESULT_PASS, KT_OK,
-                 "report data[0..32] = %s commitment %s of block %s and its fields%s",
+                 "%s[0..32] = %s commitment %s of block %s and its fields%s", where,
                  kt_v1_mode_name(in.mode), want, number,
                  in.mode == KT_V1_APPCHAIN ? " (eventsCommitment is not bound in appchain mode)"
                                            : "");
@@ -232,11 +233,18 @@ static void check_continuity(const kt_v1_attestation *att, const kt_v1_attestati
 kt_status kt_v1_check_attestation(const kt_v1_attestation *att, const uint8_t report_data[64],
                                   const kt_v1_expect *exp, const kt_v1_attestation *prev,
                                   kt_v1_checks *out, kt_error *err) {
-    if (!att || !report_data || !out)
+    return kt_v1_check_attestation_in(att, report_data, "report data", exp, prev, out, err);
+}
+
+kt_status kt_v1_check_attestation_in(const kt_v1_attestation *att, const uint8_t report_data[64],
+                                     const char *where, const kt_v1_expect *exp,
+                                     const kt_v1_attestation *prev, kt_v1_checks *out,
+                                     kt_error *err) {
+    if (!att || !report_data || !out || !where)
         return kt_fail(err, KT_E_INVALID_ARG, "v1 checks: missing argument");
     memset(out, 0, sizeof *out);
-    check_config_hash(att, report_data, exp, &out->config_hash);
-    check_report_data(att, report_data, &out->report_data);
+    check_config_hash(att, report_data, where, exp, &out->config_hash);
+    check_report_data(att, report_data, where, &out->report_data);
     check_messages(att, exp, &out->messages);
     check_continuity(att, prev, &out->continuity);
     const struct {

@@ -5,6 +5,7 @@
 #include "katana_tee/katana_v1.h"
 #include "katana_tee/quote.h"
 #include "util/error.h"
+#include "verify/v1_internal.h"
 
 /* Offset of REPORT_DATA in an SEV-SNP attestation report. */
 #define REPORT_DATA_OFFSET 0x50
@@ -20,6 +21,13 @@ kt_status kt_v1_verify(kt_verifier *verifier, const kt_v1_attestation *att,
     kt_status st = kt_quote_decode(att->quote, att->quote_len, &quote, err);
     if (st != KT_OK)
         return kt_fail_context(err, st, "BlockAttestation.quote");
+    if (quote->kind == KT_QUOTE_AZURE) {
+        /* the Azure attester's bytes are its evidence (JSON or an HCL report); the guest's
+         * report data is in the claims' user-data, not at REPORT_DATA (v1_azure.c) */
+        st = kt_v1_verify_azure(verifier, att, quote, prev, exp, opts, verdict, err);
+        kt_quote_free(&quote);
+        return st;
+    }
     if (quote->encoding != KT_QUOTE_ENC_BINARY) {
         kt_quote_free(&quote);
         return kt_fail(err, KT_E_PARSE,
