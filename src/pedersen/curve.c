@@ -135,12 +135,13 @@ KT_FE_INLINE void lsub(kt_fe *r, const kt_fe *a, const kt_fe *b, const kt_fe *kp
     SUB_RAW(r, &t, b);
 }
 
-/* x below 4p is 0 mod p. */
+/* x (any 256-bit value) is 0 mod p: after the weak reduction (below 2p)
+ * that is 0 or p, compared directly (a full reduction costs more). */
 KT_FE_INLINE bool lzero(const kt_fe *x) {
     kt_fe t = *x;
     WEAK(t.v);
-    kt_fe_reduce_once(t.v);
-    return fe_is_zero(&t);
+    return fe_is_zero(&t) ||
+           (t.v[0] == 1 && (t.v[1] | t.v[2]) == 0 && t.v[3] == KT_FE_P3);
 }
 
 static void reduce_point(kt_ec_jac *r) {
