@@ -4,20 +4,10 @@
 set -euo pipefail
 K=${KT_BIN:?} F=${KT_SHARED:?}/fixtures/snp
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect CODE NAME -- command...   (stdout in $tmp/out, stderr in $tmp/err)
-  local want=$1 name=$2; shift 3
-  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -8; fi
-}
+. "${KT_SRC:?}/tests/support/cli_checks.sh" # pass/fail, ok, bad, expect, has
 one_json() { # stdout holds exactly one JSON object
   if python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert isinstance(o, dict)' "$tmp/out" 2>/dev/null
   then ok; else bad "$1: stdout is not exactly one JSON object"; head -c 400 "$tmp/out"; fi
-}
-has() { # has FILE PATTERN NAME
-  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -5 "$1"; fi
 }
 R=$F/milan-v5-gcp-atakit
 V=("$R/report.bin" --certs "$R" --at 2026-07-01 --skip-report-data)

@@ -9,17 +9,7 @@ tmp=$(mktemp -d)
 swtpm_pid=""
 cleanup() { [ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect CODE NAME -- command...
-  local want=$1 name=$2; shift 3
-  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -30; fi
-}
-has() { # has FILE PATTERN NAME
-  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -40 "$1"; fi
-}
+. "${KT_SRC:?}/tests/support/cli_checks.sh" # pass/fail, ok, bad, expect, has
 zero=$(printf '0%.0s' $(seq 128))
 at=(--at 2026-06-01)
 nonce_of() { python3 - "$1" <<'PY'

@@ -6,17 +6,7 @@
 set -euo pipefail
 K=${KT_BIN:?} V=${KT_SHARED:?}/vectors/katana-v1.json
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect CODE NAME -- command...
-  local want=$1 name=$2; shift 3
-  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -20; fi
-}
-has() { # has FILE PATTERN NAME
-  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -40 "$1"; fi
-}
+. "${KT_SRC:?}/tests/support/cli_checks.sh" # pass/fail, ok, bad, expect, has
 same() { # same GOT WANT NAME
   if [ "$1" = "$2" ]; then ok; else bad "$3: got $1, want $2"; fi
 }

@@ -5,17 +5,7 @@
 set -euo pipefail
 K=${KT_BIN:?} F=${KT_SHARED:?}/fixtures/snp
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect CODE NAME -- command...
-  local want=$1 name=$2; shift 3
-  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -20; fi
-}
-has() { # has FILE PATTERN NAME
-  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -30 "$1"; fi
-}
+. "${KT_SRC:?}/tests/support/cli_checks.sh" # pass/fail, ok, bad, expect, has
 milan=(--ark "$F/amd-roots/milan_ark.der" --ask "$F/amd-roots/milan_ask.der")
 at=(--at 2026-11-24)
 

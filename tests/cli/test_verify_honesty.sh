@@ -7,17 +7,7 @@
 set -euo pipefail
 K=${KT_BIN:?} F=${KT_SHARED:?}/fixtures/snp
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"; [ -n "${srv:-}" ] && kill "$srv" 2>/dev/null || true' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { # expect CODE NAME -- command...
-  local want=$1 name=$2; shift 3
-  local rc=0; "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-  if [ "$rc" -eq "$want" ]; then ok; else bad "$name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err" | head -8; fi
-}
-has() { # has FILE PATTERN NAME
-  if grep -q -- "$2" "$1"; then ok; else bad "$3: '$2' not in output"; head -5 "$1"; fi
-}
+. "${KT_SRC:?}/tests/support/cli_checks.sh" # pass/fail, ok, bad, expect, has
 one_line() { # stderr is one line naming WHAT, stdout empty
   if [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qF -- "$1" "$tmp/err" && [ ! -s "$tmp/out" ]; then ok
   else bad "$2: want one stderr line naming '$1' and no stdout"; cat "$tmp/err" "$tmp/out" | head -4; fi
