@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "katana_tee/report.h"
+#include "report/report_internal.h"
 #include "util/cursor.h"
 #include "util/error.h"
 
@@ -272,34 +273,43 @@ static void check_reserved_range(const kt_report *r, const reserved_range *rr,
  * (4 and 5) can be checked; a caller that learns the product later checks
  * the rest with kt_tcb_reserved_mask().
  */
-static void check_tcb_reserved(const kt_report *r, kt_report_anomalies *a) {
-    const struct {
+bool kt_report_tcb_reserved_text(const kt_report *r, int field, kt_product product, char *out,
+                                 size_t cap) {
+    static const struct {
         unsigned off;
         const char *name;
-        uint64_t raw;
-    } tcbs[] = {
-        {OFF_CURRENT_TCB, "CURRENT_TCB", r->current_tcb.raw},
-        {OFF_REPORTED_TCB, "REPORTED_TCB", r->reported_tcb.raw},
-        {OFF_COMMITTED_TCB, "COMMITTED_TCB", r->committed_tcb.raw},
-        {OFF_LAUNCH_TCB, "LAUNCH_TCB", r->launch_tcb.raw},
+    } fields[] = {
+        {OFF_CURRENT_TCB, "CURRENT_TCB"},
+        {OFF_REPORTED_TCB, "REPORTED_TCB"},
+        {OFF_COMMITTED_TCB, "COMMITTED_TCB"},
+        {OFF_LAUNCH_TCB, "LAUNCH_TCB"},
     };
-    uint64_t mask = kt_tcb_reserved_mask(r->product);
-    for (size_t i = 0; i < sizeof tcbs / sizeof tcbs[0]; i++) {
-        uint64_t bad = tcbs[i].raw & mask;
-        if (!bad)
-            continue;
-        unsigned byte = 0;
-        while (!((bad >> (8 * byte)) & 0xff))
-            byte++;
-        add_anomaly(a, KT_E_RESERVED,
-                    "%s byte %u (offset 0x%03x) is reserved in the %s layout and must be zero "
-                    "(it is 0x%02x)",
-                    tcbs[i].name, byte, tcbs[i].off + byte,
-                    r->product == KT_PRODUCT_TURIN ? "Turin"
-                    : r->product == KT_PRODUCT_UNKNOWN ? "common (product unknown)"
-                                                       : "Milan/Genoa",
-                    (unsigned)((tcbs[i].raw >> (8 * byte)) & 0xff));
-    }
+    if (field < 0 || field > 3)
+        return false;
+    const uint64_t raws[4] = {r->current_tcb.raw, r->reported_tcb.raw, r->committed_tcb.raw,
+                              r->launch_tcb.raw};
+    uint64_t bad = raws[field] & kt_tcb_reserved_mask(product);
+    if (!bad)
+        return false;
+    unsigned byte = 0;
+    while (!((bad >> (8 * byte)) & 0xff))
+        byte++;
+    snprintf(out, cap,
+             "%s byte %u (offset 0x%03x) is reserved in the %s layout and must be zero "
+             "(it is 0x%02x)",
+             fields[field].name, byte, fields[field].off + byte,
+             product == KT_PRODUCT_TURIN    ? "Turin"
+             : product == KT_PRODUCT_UNKNOWN ? "common (product unknown)"
+                                             : "Milan/Genoa",
+             (unsigned)((raws[field] >> (8 * byte)) & 0xff));
+    return true;
+}
+
+static void check_tcb_reserved(const kt_report *r, kt_report_anomalies *a) {
+    char msg[200];
+    for (int field = 0; field < 4; field++)
+        if (kt_report_tcb_reserved_text(r, field, r->product, msg, sizeof msg))
+            add_anomaly(a, KT_E_RESERVED, "%s", msg);
 }
 
 /* Every structural rule, in offset order. Version is already known to be 2..5. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "katana_tee/hex.h"
+#include "report/report_internal.h"
 #include "util/error.h"
 #include "verify/internal.h"
 
@@ -116,29 +117,12 @@ void kt_check_signer(kt_cert_role leaf_role, const kt_report *report, const kt_p
  * checked here. False (and the check failed, naming the byte) when one is set.
  */
 static bool tcb_reserved_clear(const kt_report *report, kt_product product, kt_check *check) {
-    const struct {
-        const char *name;
-        uint64_t raw;
-    } tcbs[] = {
-        {"CURRENT_TCB", report->current_tcb.raw},
-        {"REPORTED_TCB", report->reported_tcb.raw},
-        {"COMMITTED_TCB", report->committed_tcb.raw},
-        {"LAUNCH_TCB", report->launch_tcb.raw},
-    };
-    uint64_t mask = kt_tcb_reserved_mask(product);
-    for (size_t i = 0; i < sizeof tcbs / sizeof tcbs[0]; i++) {
-        uint64_t bad = tcbs[i].raw & mask;
-        if (!bad)
-            continue;
-        unsigned byte = 0;
-        while (!((bad >> (8 * byte)) & 0xff))
-            byte++;
-        kt_check_set(check, KT_RESULT_FAIL, KT_E_RESERVED,
-                     "%s byte %u is reserved in the %s layout and must be zero (it is 0x%02x)",
-                     tcbs[i].name, byte, kt_product_name(product),
-                     (unsigned)((bad >> (8 * byte)) & 0xff));
-        return false;
-    }
+    char msg[200];
+    for (int field = 0; field < 4; field++)
+        if (kt_report_tcb_reserved_text(report, field, product, msg, sizeof msg)) {
+            kt_check_set(check, KT_RESULT_FAIL, KT_E_RESERVED, "%s", msg);
+            return false;
+        }
     return true;
 }
 
