@@ -78,6 +78,12 @@ kt_status kt_v1_verify_azure(kt_verifier *verifier, const kt_v1_attestation *att
         if (vd->checks[i].result == KT_RESULT_FAIL)
             return kt_fail(err, vd->checks[i].status, "%s: %s", kt_check_name((kt_check_id)i),
                            vd->checks[i].detail);
+    if (vst != KT_OK) { /* a failure no check line recorded: never let it pass */
+        vd->valid = false;
+        if (err)
+            *err = verr;
+        return vst;
+    }
     if (!vd->valid)
         return kt_fail(err, KT_E_INTERNAL, "verification incomplete: %s", x.why_not);
     return KT_OK;
