@@ -12,8 +12,8 @@
  * pedersen(h, len(xs)). The length is a suffix; [] hashes to pedersen(0, 0).
  *
  * Not constant time: the inputs Katana hashes (chain ids, addresses) are
- * public. A process's first 256 hashes take about 180 us each (no
- * precomputation); then fixed-base tables (10 MB of static storage that
+ * public. A process's first 256 hashes take about 150-200 us each (no
+ * tables); then fixed-base tables (10 MB of static storage that
  * stays untouched until then, about 70 ms to build, thread-safe) make each
  * hash about 10 us for the rest of the process. Both give the same answer.
  * Nothing here fails or allocates: every felt is a valid input.

@@ -53,6 +53,12 @@ void kt_ec_fe_inv_fermat(kt_fe *r, const kt_fe *a);
 /* R^3 mod p (Montgomery constant of inverse.c) */
 extern const kt_fe kt_ec_r3;
 
+/* Whether a is the point at infinity (Z = 0 mod p, lazy coordinates allowed). */
+bool kt_ec_is_infinity(const kt_ec_jac *a);
+
+/* out[k] = (k + 1) * base for k < count, by mixed additions of base (lazy output). */
+void kt_ec_multiples(kt_ec_jac *out, const kt_ec_affine *base, size_t count);
+
 /* The affine x coordinate of a; false for infinity. */
 bool kt_ec_affine_x(kt_fe *x, const kt_ec_jac *a);
 

@@ -5,7 +5,7 @@
  * Katana hashes with Pedersen only its config hash: four hashes, usually
  * once per process. Building the fixed-base tables for that would cost far
  * more than the hashes (tens of milliseconds, seconds under a sanitizer),
- * so a process's first DIRECT_HASHES hashes go the direct way (about 100
+ * so a process's first DIRECT_HASHES hashes go the direct way (150-200
  * us each) and only a process that keeps hashing builds the tables (about
  * 10 us a hash from then on). 256 direct hashes cost less than the build,
  * so no process pays much more than the better of the two.

@@ -34,24 +34,6 @@ static kt_ec_affine top_table[2][TOP_ENTRIES] __attribute__((aligned(64)));
 static int tables_ok;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-/* Fill out[k] = (k+1)*base for k < count (Jacobian, in jac), stepping by a
- * mixed addition of base. */
-static void multiples(kt_ec_jac *jac, const kt_ec_affine *base, size_t count) {
-    kt_ec_jac acc;
-    kt_ec_from_affine(&acc, base);
-    for (size_t k = 0; k < count; k++) {
-        jac[k] = acc;
-        kt_ec_add_affine(&acc, base);
-    }
-}
-
-/* Jacobian z = 0: the point at infinity. */
-static bool is_infinity(const kt_ec_jac *p) {
-    kt_fe z = p->z;
-    kt_fe_reduce_once(z.v);
-    return (z.v[0] | z.v[1] | z.v[2] | z.v[3]) == 0;
-}
-
 /*
  * top_table[t]: top*top_base + high*high_point (+ shift for t = 0), for
  * top 0..2 and high 0..15. False if an entry the hash may use is infinity
@@ -61,23 +43,23 @@ static bool build_top(int t, const kt_ec_affine *top_base, const kt_ec_affine *h
                       const kt_ec_affine *shift, kt_ec_jac *jac, kt_fe *scratch) {
     kt_ec_jac highs[16], tops[3];
     memset(&highs[0], 0, sizeof highs[0]); /* 0*P */
-    multiples(highs + 1, high_point, 15);
+    kt_ec_multiples(highs + 1, high_point, 15);
     memset(&tops[0], 0, sizeof tops[0]);
-    multiples(tops + 1, top_base, 2);
+    kt_ec_multiples(tops + 1, top_base, 2);
+    kt_ec_jac s;
+    if (shift)
+        kt_ec_from_affine(&s, shift);
     for (int top = 0; top < 3; top++)
         for (int high = 0; high < 16; high++) {
             kt_ec_jac *e = &jac[top * 16 + high];
             *e = tops[top];
             kt_ec_add(e, &highs[high]);
-            if (shift) {
-                kt_ec_jac s;
-                kt_ec_from_affine(&s, shift);
+            if (shift)
                 kt_ec_add(e, &s);
-            }
         }
     size_t first = shift ? 0 : 1; /* without the shift, entry 0 is infinity */
     for (size_t k = first; k < TOP_ENTRIES; k++)
-        if (is_infinity(&jac[k]))
+        if (kt_ec_is_infinity(&jac[k]))
             return false;
     kt_ec_normalize_batch(top_table[t] + first, jac + first, TOP_ENTRIES - first, scratch);
     return true;
@@ -97,7 +79,7 @@ static void build_tables(void) {
          * multiples can use mixed additions */
         kt_ec_affine base = points[1 + 2 * t];
         for (int w = 0; w < LOW_WINDOWS; w++) {
-            multiples(jac, &base, WINDOW_POINTS);
+            kt_ec_multiples(jac, &base, WINDOW_POINTS);
             kt_ec_normalize_batch(low_table[t][w], jac, WINDOW_POINTS, scratch);
             kt_ec_jac next = jac[WINDOW_POINTS - 1]; /* 4096*base */
             kt_ec_double(&next, &next);              /* 8192*base */
@@ -116,7 +98,7 @@ typedef struct addend {
     bool negate;
 } addend;
 
-/* Bits [pos, pos + 12) of the 256-bit little-endian limbs. */
+/* Bits [pos, pos + WINDOW_BITS) of the 256-bit little-endian limbs. */
 static unsigned window_bits(const kt_felt *x, unsigned pos) {
     unsigned limb = pos / 64, shift = pos % 64;
     uint64_t v = x->limb[limb] >> shift;
@@ -165,7 +147,8 @@ kt_felt kt_pedersen_hash_tables(const kt_felt *a, const kt_felt *b) {
     pthread_once(&tables_once, build_tables);
     kt_felt out = {{0, 0, 0, 0}};
     if (!tables_ok)
-        return out; /* the constants did not parse: a build defect the tests catch */
+        return out; /* constants that did not parse or a top entry at infinity: a build
+                     * defect the tests catch */
     /* Gather the (at most 2 x 20) entries first and prefetch them all: the
      * tables are 10 MB, so the loads miss the caches, and issued together
      * their misses overlap instead of stalling one addition each. */
