@@ -79,6 +79,11 @@ bool kt_bundle_v1_to_json(const kt_bundle *b, json_t *expected);
 /* Read them from an "expected" object whose mode is "katana_v1" (strictly). */
 kt_status kt_bundle_v1_read(kt_bundle *b, const json_t *expected, const char *file,
                             kt_error *err);
+/* Whether q's report and certificate table (none counts as empty) are
+ * exactly report[0..KT_REPORT_SIZE) and table[0..table_len). */
+bool kt_bundle_quote_is(const kt_quote *q, const uint8_t *report, const uint8_t *table,
+                        size_t table_len);
+
 /* The answer's quote must be exactly the recorded quote (report and table). */
 kt_status kt_bundle_v1_check_quote(const kt_bundle *b, const char *file, kt_error *err);
 /* Lines for kt_bundle_describe. */

@@ -113,10 +113,7 @@ kt_status kt_bundle_v1_check_quote(const kt_bundle *b, const char *file, kt_erro
     if (st != KT_OK)
         return kt_fail(err, KT_E_PARSE, "%s: expected.attestation.quote: %s", file, qerr.message);
     bool same = q->kind == KT_QUOTE_SNP && q->encoding == KT_QUOTE_ENC_BINARY &&
-                memcmp(q->report_bytes, b->report, KT_REPORT_SIZE) == 0 &&
-                (q->cert_table_bytes ? q->cert_table_len : 0) == b->table_len &&
-                (b->table_len == 0 ||
-                 memcmp(q->cert_table_bytes, b->report + KT_REPORT_SIZE, b->table_len) == 0);
+                kt_bundle_quote_is(q, b->report, b->report + KT_REPORT_SIZE, b->table_len);
     kt_quote_free(&q);
     if (!same)
         return kt_fail(err, KT_E_PARSE,

@@ -270,11 +270,17 @@ kt_status kt_bundle_write(const kt_bundle_inputs *in, const kt_verdict *vd, char
     return kt_bundle_write_v1(in, NULL, vd, out, len, err);
 }
 
+bool kt_bundle_quote_is(const kt_quote *q, const uint8_t *report, const uint8_t *table,
+                        size_t table_len) {
+    size_t own = q->cert_table_bytes ? q->cert_table_len : 0;
+    return memcmp(q->report_bytes, report, KT_REPORT_SIZE) == 0 && own == table_len &&
+           (own == 0 || memcmp(q->cert_table_bytes, table, own) == 0);
+}
+
 static bool same_quote(const kt_quote *a, const kt_quote *b) {
-    size_t ta = a->cert_table_bytes ? a->cert_table_len : 0;
-    size_t tb = b->cert_table_bytes ? b->cert_table_len : 0;
-    return a->kind == b->kind && memcmp(a->report_bytes, b->report_bytes, KT_REPORT_SIZE) == 0 &&
-           ta == tb && (ta == 0 || memcmp(a->cert_table_bytes, b->cert_table_bytes, ta) == 0);
+    return a->kind == b->kind &&
+           kt_bundle_quote_is(b, a->report_bytes, a->cert_table_bytes,
+                              a->cert_table_bytes ? a->cert_table_len : 0);
 }
 
 static kt_status write_doc(const kt_bundle_inputs *in, const kt_bundle_v1 *v1,

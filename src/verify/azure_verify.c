@@ -289,7 +289,8 @@ kt_status kt_azure_verify_expect(kt_verifier *v, const kt_quote *quote,
     const kt_azure_evidence *ev = quote->azure;
     if (x) {
         x->user_data_verified = false;
-        snprintf(x->why_not, sizeof x->why_not, "the evidence did not parse far enough to reach its claims");
+        snprintf(x->why_not, sizeof x->why_not,
+                 "the evidence did not parse far enough to reach its claims");
     }
     memset(vd, 0, sizeof *vd);
     vd->azure = true;
